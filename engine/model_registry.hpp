@@ -1,0 +1,86 @@
+// Models known to a kode executable, by name. A model is a struct with
+// compile-time sizes, names and a templated right-hand side (DESIGN.md,
+// "Models"); make_model_info<Model>() checks that at compile time and
+// instantiates its batch solver for every method. Built-in models come from
+// builtin_models(); a downstream project adds its own with add().
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "engine/batch_result.hpp"
+#include "engine/solve_batch.hpp"
+#include "engine/solve_spec.hpp"
+#include "engine/solver_registry.hpp"
+
+namespace kode {
+
+struct ModelInfo {
+  std::string name;
+  int n_state = 0;
+  int n_param = 0;
+  std::vector<std::string> state_names;
+  std::vector<std::string> param_names;
+  // params [n_traj][n_param], y0 [n_traj][n_state], row-major.
+  std::function<BatchResult(const SolveSpec&, const std::vector<double>& params,
+                            const std::vector<double>& y0, int n_traj)>
+      solve;
+};
+
+namespace detail {
+template <class M, class = void>
+struct has_rhs : std::false_type {};
+template <class M>
+struct has_rhs<M, std::void_t<decltype(std::declval<const M&>().rhs(
+                      0.0, static_cast<const double*>(nullptr),
+                      static_cast<const double*>(nullptr), static_cast<double*>(nullptr)))>>
+    : std::true_type {};
+}  // namespace detail
+
+template <class Model>
+ModelInfo make_model_info(const Model& model = Model{}) {
+  static_assert(Model::n_state > 0, "kode model: n_state must be a positive compile-time constant");
+  static_assert(Model::n_param >= 0, "kode model: n_param must be a compile-time constant >= 0");
+  static_assert(std::is_trivially_copyable<Model>::value,
+                "kode model: the struct is copied to the device, so it must be trivially copyable");
+  static_assert(detail::has_rhs<Model>::value,
+                "kode model: needs `template <class T, class P> KOKKOS_INLINE_FUNCTION void "
+                "rhs(double t, const T* y, const P* p, T* dy) const`");
+  ModelInfo info;
+  info.name = Model::name;
+  info.n_state = Model::n_state;
+  info.n_param = Model::n_param;
+  for (int i = 0; i < Model::n_state; ++i) info.state_names.push_back(Model::state_names[i]);
+  if constexpr (Model::n_param > 0)
+    for (int j = 0; j < Model::n_param; ++j) info.param_names.push_back(Model::param_names[j]);
+  info.solve = [model](const SolveSpec& spec, const std::vector<double>& params,
+                       const std::vector<double>& y0, int n_traj) {
+    BatchResult result;
+    const bool known = dispatch_solver(spec.method, [&](auto tag) {
+      using Tableau = typename decltype(tag)::type;
+      result = solve_batch<Model, Tableau>(model, spec, params, y0, n_traj);
+    });
+    if (!known) throw std::invalid_argument("unknown solver.method '" + spec.method + "'");
+    return result;
+  };
+  return info;
+}
+
+class ModelRegistry {
+ public:
+  // Throws if a model of the same name is already registered.
+  void add(ModelInfo info);
+  const ModelInfo* find(const std::string& name) const;
+  const std::vector<ModelInfo>& all() const { return models_; }
+
+ private:
+  std::vector<ModelInfo> models_;
+};
+
+// The seven built-in ODE models of DESIGN.md.
+ModelRegistry builtin_models();
+
+}  // namespace kode

@@ -1,0 +1,53 @@
+// Dense output inside one accepted step [t0, t0 + dt], theta in [0, 1].
+//
+// Tableaus with a native continuous extension (Tsit5, Dopri5: 4th order;
+// Dopri8: 7th order) give y(t0 + theta dt) = y0 + dt sum_i w_i(theta) k_i.
+// The others use cubic Hermite interpolation of (y0, f0) and (y1, f1), third
+// order (Hairer-Norsett-Wanner I, Sec. II.6, eq. (6.7)); f1 = f(t1, y1) is
+// needed anyway as the first stage of the next step, so it costs nothing.
+#pragma once
+
+#include "kernels/compat.hpp"
+
+namespace kode {
+
+// Polynomial degree of the interpolant a tableau gets in kode.
+template <class Tableau>
+constexpr int dense_degree() {
+  return Tableau::dense_order > 0 ? Tableau::dense_order : 3;
+}
+
+// Everything the interpolant of one step needs; references to the stepper's
+// registers, nothing copied.
+template <class Tableau, int N>
+struct StepInterpolant {
+  double t0, dt;
+  const double (&y0)[N];
+  const double (&y1)[N];
+  const double (&f0)[N];
+  const double (&f1)[N];
+  const double (&k)[Tableau::stages][N];
+
+  KOKKOS_INLINE_FUNCTION void evaluate(double theta, double (&out)[N]) const {
+    if constexpr (Tableau::dense_order > 0) {
+      constexpr int S = Tableau::stages;
+      double w[S];
+      for (int j = 0; j < S; ++j) w[j] = Tableau::dense_weight(j, theta);
+      for (int i = 0; i < N; ++i) {
+        double acc = 0.0;
+        for (int j = 0; j < S; ++j) acc += w[j] * k[j][i];
+        out[i] = y0[i] + dt * acc;
+      }
+    } else {
+      // Hermite basis: h00 = 2s^3-3s^2+1, h10 = s^3-2s^2+s, h01 = -2s^3+3s^2,
+      // h11 = s^3-s^2.
+      const double s = theta, s2 = s * s, s3 = s2 * s;
+      const double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s;
+      const double h01 = -2 * s3 + 3 * s2, h11 = s3 - s2;
+      for (int i = 0; i < N; ++i)
+        out[i] = h00 * y0[i] + h10 * dt * f0[i] + h01 * y1[i] + h11 * dt * f1[i];
+    }
+  }
+};
+
+}  // namespace kode

@@ -1,0 +1,34 @@
+// Initial step size when none is given: E. Hairer, S. P. Norsett, G. Wanner,
+// "Solving Ordinary Differential Equations I", 2nd ed. (1993), Sec. II.4,
+// "Starting step size" (algorithm (a)-(f)), in the form Diffrax uses
+// (diffrax._step_size_controller.pid._select_initial_step). Costs one extra
+// right-hand-side evaluation. Returns a positive magnitude; the caller applies
+// the direction of integration.
+#pragma once
+
+#include "kernels/compat.hpp"
+#include "kernels/error_norm.hpp"
+
+namespace kode {
+
+template <class Model, int N>
+KOKKOS_INLINE_FUNCTION double initial_step_size(const Model& model, const double* p, double t0,
+                                                double direction, const double (&y0)[N],
+                                                const double (&f0)[N], int error_order,
+                                                double rtol, double atol) {
+  const double d0 = scaled_rms(y0, y0, rtol, atol);
+  const double d1 = scaled_rms(f0, y0, rtol, atol);
+  const bool tiny = d0 < 1e-5 || d1 < 1e-5;
+  const double h0 = tiny ? 1e-6 : 0.01 * (d0 / d1);
+  double y1[N], f1[N], df[N];
+  for (int i = 0; i < N; ++i) y1[i] = y0[i] + direction * h0 * f0[i];
+  model.rhs(t0 + direction * h0, y1, p, f1);
+  for (int i = 0; i < N; ++i) df[i] = f1[i] - f0[i];
+  const double d2 = scaled_rms(df, y0, rtol, atol) / h0;
+  const double max_d = math::max(d1, d2);
+  const double h1 = max_d <= 1e-15 ? math::max(1e-6, h0 * 1e-3)
+                                   : math::pow(0.01 / max_d, 1.0 / error_order);
+  return math::min(100.0 * h0, h1);
+}
+
+}  // namespace kode

@@ -1,0 +1,113 @@
+// The adaptive (or constant-step) time loop of one trajectory. Each
+// trajectory has its own t, dt, controller history, status and counts, so a
+// batch of them never steps in lockstep (unlike vmap over a single loop).
+//
+// The loop follows Diffrax's diffeqsolve for explicit Runge-Kutta methods:
+// initial step by Hairer's algorithm, the PID controller of
+// step_size_controller.hpp, the last step clipped to end exactly at t1, a
+// rejected step retried from the same t with a smaller dt. Where kode differs
+// it is to stop a trajectory with a status code instead of continuing:
+// NaN/Inf in the state or error estimate -> nonfinite; a proposed |dt| below
+// dtmin -> dt_min_reached; max_steps attempted steps -> max_steps_reached.
+//
+// The Observer receives the start and every accepted step (with the step's
+// interpolant) and implements saving; see save_observer.hpp.
+#pragma once
+
+#include "kernels/compat.hpp"
+#include "kernels/dense_interpolant.hpp"
+#include "kernels/error_norm.hpp"
+#include "kernels/explicit_rk_step.hpp"
+#include "kernels/initial_step.hpp"
+#include "kernels/status.hpp"
+#include "kernels/step_counts.hpp"
+#include "kernels/step_size_controller.hpp"
+
+namespace kode {
+
+template <int N>
+KOKKOS_INLINE_FUNCTION bool all_finite(const double (&v)[N]) {
+  bool ok = true;
+  for (int i = 0; i < N; ++i) ok = ok && math::isfinite(v[i]);
+  return ok;
+}
+
+// Integrates y from t0 to t1 in place. Returns the trajectory's status.
+template <class Tableau, class Model, int N, class Observer>
+KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const double* p,
+                                                   double t0, double t1, double (&y)[N],
+                                                   const StepSizeControl& control,
+                                                   Observer& observer, StepCounts& counts) {
+  constexpr int S = Tableau::stages;
+  static_assert(Tableau::has_error || S > 0, "tableau must have stages");
+  const double direction = t1 >= t0 ? 1.0 : -1.0;
+
+  double k[S][N];
+  double f1[N], y1[N], err[N];
+  model.rhs(t0, y, p, k[0]);
+  if (!all_finite(y) || !all_finite(k[0])) return Status::nonfinite;
+  observer.begin(t0, y);
+  if (t0 == t1) return Status::success;
+
+  const bool adaptive = control.adaptive && Tableau::has_error;
+  double dt_abs = control.dt0;
+  if (!(dt_abs > 0.0)) {
+    dt_abs = initial_step_size(model, p, t0, direction, y, k[0], Tableau::order, control.rtol,
+                               control.atol);
+  }
+  if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
+  if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
+
+  PidHistory history;
+  double t = t0;
+  // Steps that would end within ~100 ulp of t1 end exactly at t1 instead, so
+  // that no step (and no dense-output interval) is vanishingly short.
+  const double clip_tol = 100.0 * 2.220446049250313e-16 * math::max(math::fabs(t0), math::fabs(t1));
+
+  while (true) {
+    if (counts.num_steps >= control.max_steps) return Status::max_steps_reached;
+    double t_next = t + direction * dt_abs;
+    if (direction * (t_next - t1) >= -clip_tol) t_next = t1;
+    const double dt = t_next - t;
+    explicit_rk_step<Tableau>(model, p, t, dt, y, k, y1, err);
+    ++counts.num_steps;
+    if (!all_finite(y1)) return Status::nonfinite;
+
+    bool accept = true;
+    double factor = 1.0;
+    if (adaptive) {
+      const double e = scaled_error_norm(y, y1, err, control.rtol, control.atol);
+      if (!math::isfinite(e)) return Status::nonfinite;
+      const PidDecision d = pid_adapt(control, e, Tableau::order, history);
+      accept = d.accept;
+      factor = d.factor;
+    }
+
+    if (accept) {
+      ++counts.num_accepted;
+      if constexpr (Tableau::fsal) {
+        for (int i = 0; i < N; ++i) f1[i] = k[S - 1][i];
+      } else {
+        model.rhs(t_next, y1, p, f1);
+        if (!all_finite(f1)) return Status::nonfinite;
+      }
+      observer.step(StepInterpolant<Tableau, N>{t, dt, y, y1, k[0], f1, k});
+      for (int i = 0; i < N; ++i) {
+        y[i] = y1[i];
+        k[0][i] = f1[i];
+      }
+      t = t_next;
+      if (t == t1) return Status::success;
+    } else {
+      ++counts.num_rejected;
+    }
+
+    if (adaptive) {
+      dt_abs = math::fabs(dt) * factor;
+      if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
+      if (control.dtmin > 0.0 && dt_abs < control.dtmin) return Status::dt_min_reached;
+    }
+  }
+}
+
+}  // namespace kode
