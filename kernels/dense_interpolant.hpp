@@ -11,10 +11,11 @@
 
 namespace kode {
 
-// Polynomial degree of the interpolant a tableau gets in kode.
+// Polynomial degree in theta of the interpolant a tableau gets in kode (the
+// degree can exceed the order: Dopri8's is degree 6, order 5).
 template <class Tableau>
 constexpr int dense_degree() {
-  return Tableau::dense_order > 0 ? Tableau::dense_order : 3;
+  return Tableau::dense_order > 0 ? Tableau::dense_degree : 3;
 }
 
 // Everything the interpolant of one step needs; references to the stepper's

@@ -23,6 +23,8 @@ struct Dopri5 {
   static constexpr bool fsal = true;       // last stage is f(t1, y1): c = 1 and a(last, :) == b
   // Order of the native dense interpolant (local error O(dt^5)).
   static constexpr int dense_order = 4;
+  // Polynomial degree in theta of the native interpolant (0: none).
+  static constexpr int dense_degree = 4;
 
   KOKKOS_INLINE_FUNCTION static constexpr double c(int i) {
     constexpr double v[stages] = {0.0, 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0, 1.0, 1.0};

@@ -27,6 +27,8 @@ struct Dopri8 {
   static constexpr bool fsal = true;       // last stage is f(t1, y1): c = 1 and a(last, :) == b
   // Order of the native dense interpolant (local error O(dt^6)).
   static constexpr int dense_order = 5;
+  // Polynomial degree in theta of the native interpolant (0: none).
+  static constexpr int dense_degree = 6;
 
   KOKKOS_INLINE_FUNCTION static constexpr double c(int i) {
     constexpr double v[stages] = {

@@ -17,6 +17,8 @@ struct Heun {
   // Native dense interpolant order; 0 means "none": kode then uses cubic
   // Hermite interpolation between (y0, f(t0,y0)) and (y1, f(t1,y1)).
   static constexpr int dense_order = 0;
+  // Polynomial degree in theta of the native interpolant (0: none).
+  static constexpr int dense_degree = 0;
 
   KOKKOS_INLINE_FUNCTION static constexpr double c(int i) {
     constexpr double v[stages] = {0.0, 1.0};
