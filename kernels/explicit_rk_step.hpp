@@ -1,12 +1,13 @@
 // One step of an explicit Runge-Kutta method given by a tableau struct
 // (kernels/tableaus/). Device-callable, no allocation: the stages live in a
 // caller-owned fixed-size array, so with a compile-time state dimension they
-// stay in registers. Loops have compile-time bounds and the tableau's
-// coefficients are constexpr, so the compiler unrolls them and drops the
-// zero entries of a (the `!= 0.0` tests fold away).
+// stay in registers. Stage and coefficient indices are compile-time constants
+// (static_for), so every coefficient is an immediate and zero entries of the
+// tableau cost nothing.
 #pragma once
 
 #include "kernels/compat.hpp"
+#include "kernels/static_for.hpp"
 
 namespace kode {
 
@@ -19,22 +20,27 @@ KOKKOS_INLINE_FUNCTION void explicit_rk_step(const Model& model, const double* p
                                              double (&k)[Tableau::stages][N], double (&y1)[N],
                                              double (&err)[N]) {
   constexpr int S = Tableau::stages;
-  double ytmp[N];
-  for (int s = 1; s < S; ++s) {
+  static_for<1, S>([&](auto s) {
+    double ytmp[N];
     for (int i = 0; i < N; ++i) {
       double acc = 0.0;
-      for (int j = 0; j < s; ++j)
-        if (Tableau::a(s, j) != 0.0) acc += Tableau::a(s, j) * k[j][i];
+      static_for<0, s>([&](auto j) {
+        constexpr double a = Tableau::a(s, j);
+        if constexpr (a != 0.0) acc += a * k[j][i];
+      });
       ytmp[i] = y[i] + dt * acc;
     }
-    model.rhs(t + Tableau::c(s) * dt, ytmp, p, k[s]);
-  }
+    constexpr double c = Tableau::c(s);
+    model.rhs(t + c * dt, ytmp, p, k[s]);
+  });
   for (int i = 0; i < N; ++i) {
     double acc = 0.0, eacc = 0.0;
-    for (int j = 0; j < S; ++j) {
-      if (Tableau::b(j) != 0.0) acc += Tableau::b(j) * k[j][i];
-      if (Tableau::b_error(j) != 0.0) eacc += Tableau::b_error(j) * k[j][i];
-    }
+    static_for<0, S>([&](auto j) {
+      constexpr double b = Tableau::b(j);
+      constexpr double e = Tableau::b_error(j);
+      if constexpr (b != 0.0) acc += b * k[j][i];
+      if constexpr (e != 0.0) eacc += e * k[j][i];
+    });
     y1[i] = y[i] + dt * acc;
     err[i] = dt * eacc;
   }

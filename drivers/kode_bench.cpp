@@ -1,0 +1,148 @@
+// kode's side of the benchmark workloads W1 and W2 (docs/benchmarks.md),
+// printing one machine-readable line per run in the same format as the peers
+// in scripts/bench/ (odeint_peer.cpp, diffrax_peer.py), so that
+// scripts/bench/run_all.sh can put them side by side.
+//
+//   kode_bench --workload W1 --method tsit5 --n 10000 [--min-seconds 1]
+//   kode_bench --workload W2 [--n 524288]
+//
+// W1: damped oscillator on a (zeta, omega) grid, nz = ceil(sqrt(N)) zeta
+//     values linspace(0.05, 0.95), nw = ceil(N/nz) omega values
+//     linspace(0.5, 5), first N points row-major (zeta slow); t in [0, 10],
+//     y0 = (1, 0), rtol 1e-6, atol 1e-8, 101 save times linspace(0, 10, 101).
+// W2: Lorenz sigma 10, beta 8/3, rho = linspace(0, 21, N), y0 = (1, 0, 0),
+//     t in [0, 1], tsit5, rtol = atol = 1e-8, final state only.
+// Timed: the whole engine call solve_batch (input copy to device Views, the
+// kernel, copy back and transposition to the file layout), repeated until
+// --min-seconds have passed, after one warm-up call.
+#include <Kokkos_Core.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engine/solve_batch.hpp"
+#include "engine/solver_registry.hpp"
+#include "kernels/models/damped_oscillator.hpp"
+#include "kernels/models/lorenz.hpp"
+
+namespace {
+
+double linspace_at(double a, double b, long n, long i) {
+  return n <= 1 ? a : a + (b - a) * static_cast<double>(i) / static_cast<double>(n - 1);
+}
+
+struct Options {
+  std::string workload = "W1";
+  std::string method = "tsit5";
+  long n = 10000;
+  double min_seconds = 1.0;
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "kode_bench: %s\nusage: kode_bench --workload W1|W2 [--method NAME] [--n N] "
+               "[--min-seconds S]\n",
+               why);
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--kokkos", 0) == 0) continue;
+    if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+    const char* v = argv[++i];
+    if (a == "--workload") o.workload = v;
+    else if (a == "--method") o.method = v;
+    else if (a == "--n") o.n = std::atol(v);
+    else if (a == "--min-seconds") o.min_seconds = std::atof(v);
+    else usage(("unknown option " + a).c_str());
+  }
+  if (o.workload != "W1" && o.workload != "W2") usage("workload must be W1 or W2");
+  if (o.n < 1) usage("--n must be >= 1");
+  if (o.workload == "W2") o.method = "tsit5";
+  return o;
+}
+
+template <class Model, class Tableau>
+void run(const Options& o, const kode::SolveSpec& spec, const std::vector<double>& params,
+         const std::vector<double>& y0) {
+  using clock = std::chrono::steady_clock;
+  const int n = static_cast<int>(o.n);
+  kode::solve_batch<Model, Tableau>({}, spec, params, y0, n);  // warm-up
+  int reps = 0;
+  double seconds = 0.0;
+  kode::BatchResult r;
+  while (seconds < o.min_seconds || reps == 0) {
+    const auto start = clock::now();
+    r = kode::solve_batch<Model, Tableau>({}, spec, params, y0, n);
+    seconds += std::chrono::duration<double>(clock::now() - start).count();
+    ++reps;
+  }
+  const double per_batch = seconds / reps;
+  double accepted = 0, attempted = 0, checksum = 0;
+  long failed = 0;
+  for (int t = 0; t < n; ++t) {
+    accepted += r.num_accepted[t];
+    attempted += r.num_steps[t];
+    failed += r.status[t] != 0;
+    for (int i = 0; i < Model::n_state; ++i) checksum += r.y_final[static_cast<size_t>(t) * Model::n_state + i];
+  }
+  std::printf(
+      "peer=kode workload=%s method=%s n=%ld reps=%d seconds=%.6g traj_per_s=%.6g "
+      "us_per_traj=%.6g steps=%.0f attempted=%.0f accepted_per_s=%.6g attempted_per_s=%.6g "
+      "failed=%ld backend=%s checksum=%.17g\n",
+      o.workload.c_str(), o.method.c_str(), o.n, reps, per_batch, n / per_batch,
+      1e6 * per_batch / n, accepted, attempted, accepted / per_batch, attempted / per_batch, failed,
+      Kokkos::DefaultExecutionSpace::name(), checksum);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Kokkos::ScopeGuard kokkos(argc, argv);
+  const Options o = parse(argc, argv);
+  kode::SolveSpec spec;
+  spec.method = o.method;
+  std::vector<double> params, y0;
+  if (o.workload == "W1") {
+    spec.t0 = 0.0;
+    spec.t1 = 10.0;
+    spec.control.rtol = 1e-6;
+    spec.control.atol = 1e-8;
+    for (int j = 0; j <= 100; ++j) spec.ts.push_back(linspace_at(0.0, 10.0, 101, j));
+    const long nz = static_cast<long>(std::ceil(std::sqrt(static_cast<double>(o.n))));
+    const long nw = (o.n + nz - 1) / nz;
+    for (long i = 0; i < o.n; ++i) {
+      params.push_back(linspace_at(0.05, 0.95, nz, i / nw));
+      params.push_back(linspace_at(0.5, 5.0, nw, i % nw));
+      y0.push_back(1.0);
+      y0.push_back(0.0);
+    }
+    const bool known = kode::dispatch_solver(o.method, [&](auto tag) {
+      using Tableau = typename decltype(tag)::type;
+      run<kode::models::DampedOscillator, Tableau>(o, spec, params, y0);
+    });
+    if (!known) usage("unknown method");
+  } else {
+    spec.t0 = 0.0;
+    spec.t1 = 1.0;
+    spec.control.rtol = 1e-8;
+    spec.control.atol = 1e-8;
+    for (long i = 0; i < o.n; ++i) {
+      params.push_back(10.0);
+      params.push_back(linspace_at(0.0, 21.0, o.n, i));
+      params.push_back(8.0 / 3.0);
+      y0.push_back(1.0);
+      y0.push_back(0.0);
+      y0.push_back(0.0);
+    }
+    run<kode::models::Lorenz, kode::Tsit5>(o, spec, params, y0);
+  }
+  return 0;
+}
