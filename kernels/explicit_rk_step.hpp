@@ -20,11 +20,15 @@ KOKKOS_INLINE_FUNCTION void explicit_rk_step(const Model& model, const double* p
                                              double (&k)[Tableau::stages][N], double (&y1)[N],
                                              double (&err)[N]) {
   constexpr int S = Tableau::stages;
-  static_for<1, S>([&](auto s) {
+  // Indices are read as decltype(x)::value: integral_constant's conversion
+  // operator is a host-only function for nvcc.
+  static_for<1, S>([&](auto stage) {
+    constexpr int s = decltype(stage)::value;
     double ytmp[N];
     for (int i = 0; i < N; ++i) {
       double acc = 0.0;
-      static_for<0, s>([&](auto j) {
+      static_for<0, s>([&](auto prev) {
+        constexpr int j = decltype(prev)::value;
         constexpr double a = Tableau::a(s, j);
         if constexpr (a != 0.0) acc += a * k[j][i];
       });
@@ -35,7 +39,8 @@ KOKKOS_INLINE_FUNCTION void explicit_rk_step(const Model& model, const double* p
   });
   for (int i = 0; i < N; ++i) {
     double acc = 0.0, eacc = 0.0;
-    static_for<0, S>([&](auto j) {
+    static_for<0, S>([&](auto stage) {
+      constexpr int j = decltype(stage)::value;
       constexpr double b = Tableau::b(j);
       constexpr double e = Tableau::b_error(j);
       if constexpr (b != 0.0) acc += b * k[j][i];

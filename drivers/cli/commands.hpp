@@ -1,0 +1,44 @@
+// The subcommands of `kode`. Each takes the arguments after its name and
+// returns the exit status; input errors are thrown as ConfigError (the
+// caller prints them and exits with 2).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "drivers/cli/runtime.hpp"
+#include "engine/model_registry.hpp"
+
+namespace kode::cli {
+
+// Exit statuses (also listed in `kode --help`).
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_trajectory_failed = 1;  // `solve`: status other than success
+inline constexpr int exit_bad_input = 2;
+inline constexpr int exit_software = 70;  // EX_SOFTWARE: an internal error
+inline constexpr int exit_io_error = 74;  // EX_IOERR: writing or reading a file failed
+
+// Writing an output (stdout, a file) failed: exit 74.
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CommandContext {
+  const ModelRegistry& models;
+  const MpiRuntime& mpi;
+  KokkosRuntime& kokkos;
+};
+
+int solve_command(const std::vector<std::string>& args, CommandContext& context);
+int check_command(const std::vector<std::string>& args, CommandContext& context);
+int interpolate_command(const std::vector<std::string>& args, CommandContext& context);
+int models_command(const std::vector<std::string>& args, CommandContext& context);
+int solvers_command(const std::vector<std::string>& args, CommandContext& context);
+
+// "kode 0.1.0 (git abc)" and the versions of Kokkos, MPI and HDF5.
+std::string version_text();
+std::string kode_version_string();
+
+}  // namespace kode::cli

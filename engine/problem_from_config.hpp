@@ -1,0 +1,47 @@
+// From a Config and the registered models, everything `kode solve` needs for
+// one trajectory: the model, the SolveSpec, the fixed parameters and initial
+// state, and where the result goes. All input validation of a single solve
+// happens here, before any compute, so that bad input never costs a run and
+// never leaves a file behind.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/config.hpp"
+#include "engine/model_registry.hpp"
+#include "engine/solve_spec.hpp"
+
+namespace kode {
+
+struct SingleProblem {
+  const ModelInfo* model = nullptr;  // owned by the registry
+  SolveSpec spec;
+  std::vector<double> params;  // [n_param], in the model's order
+  std::vector<double> y0;      // [n_state], in the model's order
+  std::string output_file;     // [output] file; empty: CSV on stdout
+  std::string output_save = "trajectories";
+  // Keys present in the config that `solve` does not use ([sweep] ...), so
+  // the caller can say so instead of ignoring them silently.
+  std::vector<std::string> unused_keys;
+};
+
+// Rules (DESIGN.md "User-facing contract"):
+//  - model.name is required; every parameter and initial state of the model
+//    must be a fixed number (designs belong to `kode sweep`).
+//  - time.t0 defaults to 0; time.t1 is required.
+//  - solver.method defaults to tsit5; solver.controller = pid (default) or
+//    constant; constant steps (also implied by a method without an error
+//    estimate, e.g. euler) need solver.dt0.
+//  - save.ts is optional; save.t0/save.t1 add t0/t1 to it (merged in order,
+//    without duplicates); save.t1 defaults to true only when save.ts is
+//    absent, as Diffrax's default SaveAt(t1=True).
+// Throws ConfigError naming the key and the bad value.
+SingleProblem problem_from_config(const Config& config, const ModelRegistry& models);
+
+// The resolved configuration as INI text: every key with its effective value,
+// defaults included, so that the text alone reproduces the run (stored in
+// the output file's `config` attribute).
+std::string resolved_config_text(const SingleProblem& problem, const Config& config);
+
+}  // namespace kode

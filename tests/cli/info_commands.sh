@@ -1,0 +1,44 @@
+# The informational commands exit 0 and say what they should.
+#   bash info_commands.sh KODE CASE
+. "$(dirname "$0")/lib.sh"
+CASE=${1:?case name}
+
+case "$CASE" in
+  version)
+    run_kode --version
+    expect_rc 0
+    expect_stdout_has "kode " "git " "Kokkos " "default execution space" "MPI: " "HDF5 " ;;
+  models)
+    run_kode models
+    expect_rc 0
+    expect_stdout_has "logistic" "lotka_volterra" "alpha, beta, gamma, delta" "x, y" \
+      "spring_mass_damper" "damped_oscillator" "lorenz" "van_der_pol" "pk_two_compartment" ;;
+  solvers)
+    run_kode solvers
+    expect_rc 0
+    expect_stdout_has "method" "order" "stages" "adaptive" "fsal" "interpolant"
+    for m in euler heun midpoint ralston bosh3 tsit5 dopri5 dopri8; do expect_stdout_has "$m"; done ;;
+  help)
+    run_kode --help
+    expect_rc 0
+    expect_stdout_has "Usage: kode" "solve" "check" "interpolate" "models" "solvers" "Exit status"
+    for cmd in solve check interpolate models solvers; do
+      run_kode $cmd --help
+      expect_rc 0
+      expect_stdout_has "Usage: kode $cmd"
+    done
+    run_kode solve -h
+    expect_rc 0 ;;
+  not_implemented)
+    for cmd in sweep merge train; do
+      run_kode $cmd
+      expect_rc 2
+      expect_stderr_has "kode $cmd is not implemented yet"
+    done ;;
+  no_command)
+    run_kode
+    expect_rc 2
+    expect_stderr_has "no command" ;;
+  *) fail "unknown case '$CASE'" ;;
+esac
+exit 0
