@@ -6,6 +6,16 @@
 
 namespace kode {
 
+namespace {
+// Node values of one component within one step; a functor (not a lambda) so
+// that it is callable from interpolate_equispaced on every backend.
+struct NodeValue {
+  const double* step;
+  int n_state, component;
+  KOKKOS_INLINE_FUNCTION double operator()(int m) const { return step[m * n_state + component]; }
+};
+}  // namespace
+
 bool evaluate_dense(const double* ts, const double* ys, int n_steps, int degree, int n_state,
                     double t, double* out) {
   if (n_steps < 1) return false;
@@ -25,7 +35,7 @@ bool evaluate_dense(const double* ts, const double* ys, int n_steps, int degree,
   const double theta = (t - t0) / dt;
   const double* step = ys + static_cast<std::size_t>(lo) * (degree + 1) * n_state;
   for (int i = 0; i < n_state; ++i)
-    out[i] = interpolate_equispaced(degree, theta, [&](int m) { return step[m * n_state + i]; });
+    out[i] = interpolate_equispaced(degree, theta, NodeValue{step, n_state, i});
   return true;
 }
 

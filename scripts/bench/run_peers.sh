@@ -56,7 +56,7 @@ sizes=(1 100 10000)
 
 {
   echo "# kode peer benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -m)," \
-       "$(nproc) cores visible, each run pinned with taskset -c 0"
+       "$(getconf _NPROCESSORS_ONLN) cores online, each run pinned with taskset -c 0"
   echo "# cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "# compiler: $(${CXX:-g++} --version | head -1)," \
        "boost $(grep -m1 '#define BOOST_LIB_VERSION' /usr/include/boost/version.hpp | awk '{print $3}' | tr -d '"')"
