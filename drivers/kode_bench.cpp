@@ -57,11 +57,16 @@ Options parse(int argc, char** argv) {
     if (a.rfind("--kokkos", 0) == 0) continue;
     if (i + 1 >= argc) usage(("missing value for " + a).c_str());
     const char* v = argv[++i];
-    if (a == "--workload") o.workload = v;
-    else if (a == "--method") o.method = v;
-    else if (a == "--n") o.n = std::atol(v);
-    else if (a == "--min-seconds") o.min_seconds = std::atof(v);
-    else usage(("unknown option " + a).c_str());
+    if (a == "--workload")
+      o.workload = v;
+    else if (a == "--method")
+      o.method = v;
+    else if (a == "--n")
+      o.n = std::atol(v);
+    else if (a == "--min-seconds")
+      o.min_seconds = std::atof(v);
+    else
+      usage(("unknown option " + a).c_str());
   }
   if (o.workload != "W1" && o.workload != "W2") usage("workload must be W1 or W2");
   if (o.n < 1) usage("--n must be >= 1");
@@ -91,7 +96,8 @@ void run(const Options& o, const kode::SolveSpec& spec, const std::vector<double
     accepted += r.num_accepted[t];
     attempted += r.num_steps[t];
     failed += r.status[t] != 0;
-    for (int i = 0; i < Model::n_state; ++i) checksum += r.y_final[static_cast<size_t>(t) * Model::n_state + i];
+    for (int i = 0; i < Model::n_state; ++i)
+      checksum += r.y_final[static_cast<size_t>(t) * Model::n_state + i];
   }
   std::printf(
       "peer=kode workload=%s method=%s n=%ld reps=%d seconds=%.6g traj_per_s=%.6g "

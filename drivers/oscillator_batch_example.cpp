@@ -46,11 +46,15 @@ int main(int argc, char* argv[]) {
       y0.push_back(0.0);
     }
   const auto start = std::chrono::steady_clock::now();
-  const auto r = kode::solve_batch<kode::models::DampedOscillator, kode::Tsit5>({}, spec, params, y0, n);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto r =
+      kode::solve_batch<kode::models::DampedOscillator, kode::Tsit5>({}, spec, params, y0, n);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  std::printf("damped oscillator batch: %d trajectories, tsit5, rtol 1e-6, atol 1e-8, t in [0, 10]\n", n);
-  std::printf("%6s %6s %14s %12s %6s %6s %7s\n", "zeta", "omega", "x(10)", "|x - exact|", "steps", "rejct", "status");
+  std::printf(
+      "damped oscillator batch: %d trajectories, tsit5, rtol 1e-6, atol 1e-8, t in [0, 10]\n", n);
+  std::printf("%6s %6s %14s %12s %6s %6s %7s\n", "zeta", "omega", "x(10)", "|x - exact|", "steps",
+              "rejct", "status");
   double worst = 0.0;
   long steps = 0;
   int failed = 0;
@@ -61,11 +65,13 @@ int main(int argc, char* argv[]) {
     steps += r.num_steps[t];
     failed += r.status[t] != 0;
     if (n <= 100)
-      std::printf("%6.3f %6.3f %14.10f %12.3e %6d %6d %7s\n", zeta, omega, x, err, r.num_accepted[t],
-                  r.num_rejected[t], kode::status_name(static_cast<kode::Status>(r.status[t])));
+      std::printf("%6.3f %6.3f %14.10f %12.3e %6d %6d %7s\n", zeta, omega, x, err,
+                  r.num_accepted[t], r.num_rejected[t],
+                  kode::status_name(static_cast<kode::Status>(r.status[t])));
   }
-  std::printf("summary: %d trajectories, %d failed, %ld steps attempted, largest error %.3e, "
-              "%.3f ms (%s)\n",
-              n, failed, steps, worst, 1e3 * seconds, Kokkos::DefaultExecutionSpace::name());
+  std::printf(
+      "summary: %d trajectories, %d failed, %ld steps attempted, largest error %.3e, "
+      "%.3f ms (%s)\n",
+      n, failed, steps, worst, 1e3 * seconds, Kokkos::DefaultExecutionSpace::name());
   return failed == 0 ? 0 : 1;
 }

@@ -35,9 +35,8 @@ template <class M, class = void>
 struct has_rhs : std::false_type {};
 template <class M>
 struct has_rhs<M, std::void_t<decltype(std::declval<const M&>().rhs(
-                      0.0, static_cast<const double*>(nullptr),
-                      static_cast<const double*>(nullptr), static_cast<double*>(nullptr)))>>
-    : std::true_type {};
+                      0.0, static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
+                      static_cast<double*>(nullptr)))>> : std::true_type {};
 }  // namespace detail
 
 template <class Model>

@@ -29,9 +29,9 @@ struct SolveBatchKernel {
   Kokkos::View<const double**, Kokkos::LayoutLeft, MemorySpace> params;  // [n_traj, P]
   Kokkos::View<const double**, Kokkos::LayoutLeft, MemorySpace> y0;      // [n_traj, N]
   SaveViews<N, MemorySpace> save;
-  Mat y_final;                                                           // [n_traj, N]
+  Mat y_final;  // [n_traj, N]
   Kokkos::View<std::int8_t*, MemorySpace> status;
-  Kokkos::View<int**, Kokkos::LayoutLeft, MemorySpace> counts;           // [n_traj, 3]
+  Kokkos::View<int**, Kokkos::LayoutLeft, MemorySpace> counts;  // [n_traj, 3]
   double t0, t1;
   StepSizeControl control;
 
@@ -53,8 +53,9 @@ struct SolveBatchKernel {
 
 // params: [n_traj][n_param] row-major; y0: [n_traj][n_state] row-major.
 template <class Model, class Tableau>
-BatchResult solve_batch(const Model& model, const SolveSpec& spec, const std::vector<double>& params,
-                        const std::vector<double>& y0, int n_traj) {
+BatchResult solve_batch(const Model& model, const SolveSpec& spec,
+                        const std::vector<double>& params, const std::vector<double>& y0,
+                        int n_traj) {
   using ExecSpace = Kokkos::DefaultExecutionSpace;
   using Mem = typename ExecSpace::memory_space;
   using Kernel = SolveBatchKernel<Model, Tableau, Mem>;

@@ -7,7 +7,9 @@
 namespace kode {
 
 namespace {
-[[noreturn]] void fail(const std::string& what) { throw std::invalid_argument(what); }
+[[noreturn]] void fail(const std::string& what) {
+  throw std::invalid_argument(what);
+}
 
 std::string num(double x) {
   std::ostringstream s;
@@ -32,21 +34,32 @@ void validate_solve_spec(const SolveSpec& s) {
       fail("save.ts: times must be ordered from time.t0 towards time.t1 (" + num(s.ts[j - 1]) +
            " then " + num(t) + ")");
   }
-  if (!(c.dt0 >= 0) || !std::isfinite(c.dt0)) fail("solver.dt0 must be a positive number, got " + num(c.dt0));
-  if (!c.adaptive && !(c.dt0 > 0)) fail("solver.dt0 is required for constant steps (solver.controller = constant, or method euler)");
+  if (!(c.dt0 >= 0) || !std::isfinite(c.dt0))
+    fail("solver.dt0 must be a positive number, got " + num(c.dt0));
+  if (!c.adaptive && !(c.dt0 > 0))
+    fail(
+        "solver.dt0 is required for constant steps (solver.controller = constant, or method "
+        "euler)");
   if (c.adaptive) {
-    if (!(c.rtol > 0) || !std::isfinite(c.rtol)) fail("solver.rtol must be > 0, got " + num(c.rtol));
-    if (!(c.atol > 0) || !std::isfinite(c.atol)) fail("solver.atol must be > 0, got " + num(c.atol));
-    if (!(c.safety > 0) || !(c.safety <= 1)) fail("solver.safety must be in (0, 1], got " + num(c.safety));
-    if (!(c.factormin > 0) || !(c.factormin <= 1)) fail("solver.factormin must be in (0, 1], got " + num(c.factormin));
-    if (!(c.factormax >= 1) || !std::isfinite(c.factormax)) fail("solver.factormax must be >= 1, got " + num(c.factormax));
+    if (!(c.rtol > 0) || !std::isfinite(c.rtol))
+      fail("solver.rtol must be > 0, got " + num(c.rtol));
+    if (!(c.atol > 0) || !std::isfinite(c.atol))
+      fail("solver.atol must be > 0, got " + num(c.atol));
+    if (!(c.safety > 0) || !(c.safety <= 1))
+      fail("solver.safety must be in (0, 1], got " + num(c.safety));
+    if (!(c.factormin > 0) || !(c.factormin <= 1))
+      fail("solver.factormin must be in (0, 1], got " + num(c.factormin));
+    if (!(c.factormax >= 1) || !std::isfinite(c.factormax))
+      fail("solver.factormax must be >= 1, got " + num(c.factormax));
     if (!std::isfinite(c.pcoeff)) fail("solver.pcoeff must be finite");
     if (!std::isfinite(c.icoeff)) fail("solver.icoeff must be finite");
     if (!std::isfinite(c.dcoeff)) fail("solver.dcoeff must be finite");
   }
-  if (!(c.dtmin >= 0) || !std::isfinite(c.dtmin)) fail("solver.dtmin must be >= 0, got " + num(c.dtmin));
+  if (!(c.dtmin >= 0) || !std::isfinite(c.dtmin))
+    fail("solver.dtmin must be >= 0, got " + num(c.dtmin));
   if (!(c.dtmax >= 0)) fail("solver.dtmax must be >= 0, got " + num(c.dtmax));
-  if (c.dtmax > 0 && c.dtmin > c.dtmax) fail("solver.dtmin (" + num(c.dtmin) + ") exceeds solver.dtmax (" + num(c.dtmax) + ")");
+  if (c.dtmax > 0 && c.dtmin > c.dtmax)
+    fail("solver.dtmin (" + num(c.dtmin) + ") exceeds solver.dtmax (" + num(c.dtmax) + ")");
   if (c.max_steps < 1) fail("solver.max_steps must be >= 1, got " + std::to_string(c.max_steps));
 }
 

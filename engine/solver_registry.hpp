@@ -34,8 +34,12 @@ struct SolverInfo {
 
 template <class Tableau>
 SolverInfo solver_info() {
-  return SolverInfo{Tableau::name,     Tableau::order, Tableau::stages,
-                    Tableau::has_error, Tableau::fsal,  dense_degree<Tableau>(),
+  return SolverInfo{Tableau::name,
+                    Tableau::order,
+                    Tableau::stages,
+                    Tableau::has_error,
+                    Tableau::fsal,
+                    dense_degree<Tableau>(),
                     Tableau::dense_order > 0 ? "native" : "cubic Hermite"};
 }
 
@@ -55,9 +59,9 @@ bool dispatch_solver(const std::string& method, F&& f) {
 }
 
 inline std::vector<SolverInfo> all_solvers() {
-  return {solver_info<Euler>(), solver_info<Heun>(),  solver_info<Midpoint>(),
+  return {solver_info<Euler>(),   solver_info<Heun>(),  solver_info<Midpoint>(),
           solver_info<Ralston>(), solver_info<Bosh3>(), solver_info<Tsit5>(),
-          solver_info<Dopri5>(), solver_info<Dopri8>()};
+          solver_info<Dopri5>(),  solver_info<Dopri8>()};
 }
 
 inline const SolverInfo* find_solver(const std::string& method) {

@@ -30,8 +30,12 @@ using Kokkos::Experimental::sqrt;
 
 // fmin/fmax/clamp written out: their NaN semantics are spelled here instead
 // of depending on the backend's libm.
-KOKKOS_INLINE_FUNCTION constexpr double min(double a, double b) { return b < a ? b : a; }
-KOKKOS_INLINE_FUNCTION constexpr double max(double a, double b) { return a < b ? b : a; }
+KOKKOS_INLINE_FUNCTION constexpr double min(double a, double b) {
+  return b < a ? b : a;
+}
+KOKKOS_INLINE_FUNCTION constexpr double max(double a, double b) {
+  return a < b ? b : a;
+}
 KOKKOS_INLINE_FUNCTION constexpr double clamp(double x, double lo, double hi) {
   return x < lo ? lo : (hi < x ? hi : x);
 }

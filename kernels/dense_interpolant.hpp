@@ -8,6 +8,7 @@
 #pragma once
 
 #include "kernels/compat.hpp"
+#include "kernels/static_for.hpp"
 
 namespace kode {
 
@@ -33,7 +34,12 @@ struct StepInterpolant {
     if constexpr (Tableau::dense_order > 0) {
       constexpr int S = Tableau::stages;
       double w[S];
-      for (int j = 0; j < S; ++j) w[j] = Tableau::dense_weight(j, theta);
+      // Compile-time stage index: the weight polynomials' coefficients become
+      // immediates (a runtime index would copy the coefficient table).
+      static_for<0, S>([&](auto stage) {
+        constexpr int j = decltype(stage)::value;
+        w[j] = Tableau::dense_weight(j, theta);
+      });
       for (int i = 0; i < N; ++i) {
         double acc = 0.0;
         for (int j = 0; j < S; ++j) acc += w[j] * k[j][i];

@@ -14,8 +14,8 @@ namespace kode {
 template <class Model, int N>
 KOKKOS_INLINE_FUNCTION double initial_step_size(const Model& model, const double* p, double t0,
                                                 double direction, const double (&y0)[N],
-                                                const double (&f0)[N], int error_order,
-                                                double rtol, double atol) {
+                                                const double (&f0)[N], int error_order, double rtol,
+                                                double atol) {
   const double d0 = scaled_rms(y0, y0, rtol, atol);
   const double d1 = scaled_rms(f0, y0, rtol, atol);
   const bool tiny = d0 < 1e-5 || d1 < 1e-5;
@@ -26,8 +26,8 @@ KOKKOS_INLINE_FUNCTION double initial_step_size(const Model& model, const double
   for (int i = 0; i < N; ++i) df[i] = f1[i] - f0[i];
   const double d2 = scaled_rms(df, y0, rtol, atol) / h0;
   const double max_d = math::max(d1, d2);
-  const double h1 = max_d <= 1e-15 ? math::max(1e-6, h0 * 1e-3)
-                                   : math::pow(0.01 / max_d, 1.0 / error_order);
+  const double h1 =
+      max_d <= 1e-15 ? math::max(1e-6, h0 * 1e-3) : math::pow(0.01 / max_d, 1.0 / error_order);
   return math::min(100.0 * h0, h1);
 }
 

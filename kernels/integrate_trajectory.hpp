@@ -34,8 +34,8 @@ KOKKOS_INLINE_FUNCTION bool all_finite(const double (&v)[N]) {
 
 // Integrates y from t0 to t1 in place. Returns the trajectory's status.
 template <class Tableau, class Model, int N, class Observer>
-KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const double* p,
-                                                   double t0, double t1, double (&y)[N],
+KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const double* p, double t0,
+                                                   double t1, double (&y)[N],
                                                    const StepSizeControl& control,
                                                    Observer& observer, StepCounts& counts) {
   constexpr int S = Tableau::stages;
@@ -76,7 +76,7 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const dou
     bool accept = true;
     double factor = 1.0;
     if (adaptive) {
-      const double e = scaled_error_norm(y, y1, err, control.rtol, control.atol);
+      const double e = scaled_error_mean_square(y, y1, err, control.rtol, control.atol);
       if (!math::isfinite(e)) return Status::nonfinite;
       const PidDecision d = pid_adapt(control, e, Tableau::order, history);
       accept = d.accept;

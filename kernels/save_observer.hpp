@@ -25,12 +25,12 @@ struct SaveViews {
   using Count = Kokkos::View<int*, Kokkos::LayoutLeft, MemorySpace>;
 
   Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace> ts;  // [n_save]
-  Cube ys;            // [n_traj, n_save, N] (empty: not saving at ts)
-  Mat step_ts;        // [n_traj, cap]       (empty: not saving steps)
-  Cube step_ys;       // [n_traj, cap, N]
+  Cube ys;              // [n_traj, n_save, N] (empty: not saving at ts)
+  Mat step_ts;          // [n_traj, cap]       (empty: not saving steps)
+  Cube step_ys;         // [n_traj, cap, N]
   Count n_steps_saved;  // [n_traj]
-  Mat dense_ts;       // [n_traj, cap]       (empty: no dense output)
-  Quad dense_ys;      // [n_traj, cap - 1, degree + 1, N]
+  Mat dense_ts;         // [n_traj, cap]       (empty: no dense output)
+  Quad dense_ys;        // [n_traj, cap - 1, degree + 1, N]
   Count n_dense_steps;  // [n_traj]
 };
 

@@ -10,8 +10,8 @@ enum class Status : std::int8_t {
   success = 0,
   max_steps_reached = 1,
   dt_min_reached = 2,
-  nonfinite = 3,              // NaN/Inf in the state or the error estimate
-  event_occurred = 4,         // terminating event; counts as success
+  nonfinite = 3,       // NaN/Inf in the state or the error estimate
+  event_occurred = 4,  // terminating event; counts as success
   implicit_solve_failed = 5,
 };
 

@@ -4,7 +4,7 @@
 namespace kode {
 
 struct StepCounts {
-  int num_steps = 0;      // attempted steps
+  int num_steps = 0;  // attempted steps
   int num_accepted = 0;
   int num_rejected = 0;
 };

@@ -17,19 +17,19 @@
 namespace kode {
 
 struct StepSizeControl {
-  bool adaptive = true;        // false: constant steps of dt0
-  double dt0 = 0.0;            // first step; 0 = choose by Hairer's algorithm
+  bool adaptive = true;  // false: constant steps of dt0
+  double dt0 = 0.0;      // first step; 0 = choose by Hairer's algorithm
   double rtol = 1e-3;
   double atol = 1e-6;
   double pcoeff = 0.0;
   double icoeff = 1.0;
   double dcoeff = 0.0;
-  double dtmin = 0.0;          // 0 = no lower bound
-  double dtmax = 0.0;          // 0 = no upper bound
+  double dtmin = 0.0;  // 0 = no lower bound
+  double dtmax = 0.0;  // 0 = no upper bound
   double factormin = 0.2;
   double factormax = 10.0;
   double safety = 0.9;
-  int max_steps = 4096;        // attempted steps (accepted + rejected)
+  int max_steps = 4096;  // attempted steps (accepted + rejected)
 };
 
 // Controller history carried by each trajectory between steps.
@@ -43,29 +43,33 @@ struct PidDecision {
   double factor;  // next |dt| = factor * |this step's dt|
 };
 
-// One PID update. `scaled_error` is the RMS of err / (atol + rtol max(|y0|,|y1|))
-// and must be finite (the caller stops a trajectory on NaN/Inf first).
-KOKKOS_INLINE_FUNCTION PidDecision pid_adapt(const StepSizeControl& c, double scaled_error,
+// One PID update from the mean square ms = ||scaled error||_RMS^2, which must
+// be finite (the caller stops a trajectory on NaN/Inf first). Arithmetically
+// the same as Diffrax with inv = 1/sqrt(ms): inv^c = ms^(-c/2), so the
+// default I controller costs one pow per step and no square root or division
+// on the step's critical path.
+KOKKOS_INLINE_FUNCTION PidDecision pid_adapt(const StepSizeControl& c, double mean_square,
                                              int error_order, PidHistory& h) {
-  const bool accept = scaled_error < 1.0;
-  double inv = 1.0 / scaled_error;  // +inf when the error is exactly zero
+  const bool accept = mean_square < 1.0;
   const double k = static_cast<double>(error_order);
   const double coeff1 = (c.icoeff + c.pcoeff + c.dcoeff) / k;
   const double coeff2 = -(c.pcoeff + 2.0 * c.dcoeff) / k;
   const double coeff3 = c.dcoeff / k;
   // A zero coefficient contributes exactly 1 (Diffrax skips the power), which
-  // keeps 0^0 and inf^0 out of the arithmetic.
-  const double f1 = coeff1 == 0.0 ? 1.0 : math::pow(inv, coeff1);
+  // keeps 0^0 and inf^0 out of the arithmetic. ms = 0 gives +inf, clamped.
+  const double f1 = coeff1 == 0.0 ? 1.0 : math::pow(mean_square, -0.5 * coeff1);
   const double f2 = coeff2 == 0.0 ? 1.0 : math::pow(h.prev_inv_scaled_error, coeff2);
   const double f3 = coeff3 == 0.0 ? 1.0 : math::pow(h.prev_prev_inv_scaled_error, coeff3);
   // A rejected step must shrink (factor < 1); an accepted one never shrinks.
   const double lo = accept ? 1.0 : c.factormin;
   const double hi = accept ? c.factormax : c.safety;
   const double factor = math::clamp(c.safety * f1 * f2 * f3, lo, hi);
-  // An exactly zero (or infinite) error carries no information for the P and
-  // D terms of later steps; Diffrax resets it to 1.
-  if (inv == 0.0 || !math::isfinite(inv)) inv = 1.0;
-  if (accept) {
+  // The P and D terms need this step's inverse error in later steps; an
+  // exactly zero (or infinite) error carries no information and Diffrax
+  // resets it to 1.
+  if (accept && (coeff2 != 0.0 || coeff3 != 0.0)) {
+    double inv = 1.0 / math::sqrt(mean_square);
+    if (inv == 0.0 || !math::isfinite(inv)) inv = 1.0;
     h.prev_prev_inv_scaled_error = h.prev_inv_scaled_error;
     h.prev_inv_scaled_error = inv;
   }

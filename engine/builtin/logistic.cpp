@@ -1,4 +1,7 @@
-#include "engine/builtin_models.hpp"
 #include "kernels/models/logistic.hpp"
 
-kode::ModelInfo kode::builtin::logistic() { return make_model_info<models::Logistic>(); }
+#include "engine/builtin_models.hpp"
+
+kode::ModelInfo kode::builtin::logistic() {
+  return make_model_info<models::Logistic>();
+}

@@ -1,4 +1,7 @@
-#include "engine/builtin_models.hpp"
 #include "kernels/models/pk_two_compartment.hpp"
 
-kode::ModelInfo kode::builtin::pk_two_compartment() { return make_model_info<models::PkTwoCompartment>(); }
+#include "engine/builtin_models.hpp"
+
+kode::ModelInfo kode::builtin::pk_two_compartment() {
+  return make_model_info<models::PkTwoCompartment>();
+}

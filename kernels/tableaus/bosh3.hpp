@@ -27,11 +27,10 @@ struct Bosh3 {
   }
   // a(i, j) for j < i (strictly lower triangular; 0 elsewhere).
   KOKKOS_INLINE_FUNCTION static constexpr double a(int i, int j) {
-    constexpr double v[stages][stages] = {
-        {0.0, 0.0, 0.0, 0.0},
-        {1.0 / 2.0, 0.0, 0.0, 0.0},
-        {0.0, 3.0 / 4.0, 0.0, 0.0},
-        {2.0 / 9.0, 1.0 / 3.0, 4.0 / 9.0, 0.0}};
+    constexpr double v[stages][stages] = {{0.0, 0.0, 0.0, 0.0},
+                                          {1.0 / 2.0, 0.0, 0.0, 0.0},
+                                          {0.0, 3.0 / 4.0, 0.0, 0.0},
+                                          {2.0 / 9.0, 1.0 / 3.0, 4.0 / 9.0, 0.0}};
     return v[i][j];
   }
   KOKKOS_INLINE_FUNCTION static constexpr double b(int i) {
@@ -42,8 +41,8 @@ struct Bosh3 {
   // weights of the solution and of the embedded one (sign as in Diffrax; only
   // |y_error| matters).
   KOKKOS_INLINE_FUNCTION static constexpr double b_error(int i) {
-    constexpr double v[stages] = {
-        2.0 / 9.0 - 7.0 / 24.0, 1.0 / 3.0 - 1.0 / 4.0, 4.0 / 9.0 - 1.0 / 3.0, -1.0 / 8.0};
+    constexpr double v[stages] = {2.0 / 9.0 - 7.0 / 24.0, 1.0 / 3.0 - 1.0 / 4.0,
+                                  4.0 / 9.0 - 1.0 / 3.0, -1.0 / 8.0};
     return v[i];
   }
   // Native dense output weights (only when dense_order > 0):

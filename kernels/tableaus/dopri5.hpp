@@ -52,10 +52,13 @@ struct Dopri5 {
   // weights of the solution and of the embedded one (sign as in Diffrax; only
   // |y_error| matters).
   KOKKOS_INLINE_FUNCTION static constexpr double b_error(int i) {
-    constexpr double v[stages] = {
-        35.0 / 384.0 - 1951.0 / 21600.0, 0.0, 500.0 / 1113.0 - 22642.0 / 50085.0,
-        125.0 / 192.0 - 451.0 / 720.0, -2187.0 / 6784.0 + 12231.0 / 42400.0,
-        11.0 / 84.0 - 649.0 / 6300.0, -1.0 / 60.0};
+    constexpr double v[stages] = {35.0 / 384.0 - 1951.0 / 21600.0,
+                                  0.0,
+                                  500.0 / 1113.0 - 22642.0 / 50085.0,
+                                  125.0 / 192.0 - 451.0 / 720.0,
+                                  -2187.0 / 6784.0 + 12231.0 / 42400.0,
+                                  11.0 / 84.0 - 649.0 / 6300.0,
+                                  -1.0 / 60.0};
     return v[i];
   }
   // Native dense output weights, theta in [0, 1]:

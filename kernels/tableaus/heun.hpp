@@ -11,7 +11,7 @@ namespace kode {
 struct Heun {
   static constexpr const char* name = "heun";
   static constexpr int stages = 2;
-  static constexpr int order = 2;         // order of the propagated solution
+  static constexpr int order = 2;          // order of the propagated solution
   static constexpr bool has_error = true;  // embedded error estimate available
   static constexpr bool fsal = false;      // last stage is not f(t1, y1)
   // Native dense interpolant order; 0 means "none": kode then uses cubic

@@ -8,6 +8,10 @@
 #   --quick     skip the N = 1,000,000 W1 runs
 #   --timeout   wall-clock limit for each run (default 600 s); a run that hits
 #               it leaves a line "peer=... status=timeout" instead
+#   --diffrax-chunk C
+#               solve Diffrax batches larger than C in vmap calls of C
+#               trajectories (diffrax_peer.py --chunk); default 0: one vmap
+#               over the whole batch (as the benchmark issue asks)
 #
 # Runs (W1: damped-oscillator grid, 101 saves; W2: Lorenz rho sweep, final
 # state, N = 524,288 — definitions at the top of odeint_peer.cpp and
@@ -31,11 +35,13 @@ cd "$root"
 
 quick=0
 limit=600
+dchunk=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --timeout) limit="$2"; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    --diffrax-chunk) dchunk="$2"; shift ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "run_peers: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -94,13 +100,16 @@ for n in "${sizes[@]}"; do
     extra=()
     # One timed call, no warm-up call, for the 1,000,000 batch (minutes).
     [ "$n" -ge 1000000 ] && extra=(--warmup 0 --repeats 1)
+    [ "$dchunk" -gt 0 ] && [ "$n" -gt "$dchunk" ] && extra+=(--chunk "$dchunk")
     run "peer=diffrax workload=W1 method=$m n=$n" \
         "$py" scripts/bench/diffrax_peer.py --workload W1 --method "$m" --n "$n" "${extra[@]}"
   done
 done
+extra=()
+[ "$dchunk" -gt 0 ] && [ 524288 -gt "$dchunk" ] && extra=(--chunk "$dchunk")
 for m in tsit5 dopri5; do
   run "peer=diffrax workload=W2 method=$m n=524288" \
-      "$py" scripts/bench/diffrax_peer.py --workload W2 --method "$m" --n 524288
+      "$py" scripts/bench/diffrax_peer.py --workload W2 --method "$m" --n 524288 "${extra[@]}"
 done
 
 echo "run_peers: results in $out (log $log)" >&2

@@ -26,10 +26,10 @@ void require_same_trajectory(const kode::BatchResult& ra, int a, const kode::Bat
   CHECK(ra.num_steps[a] == rb.num_steps[b]);
   CHECK(ra.num_accepted[a] == rb.num_accepted[b]);
   CHECK(ra.num_rejected[a] == rb.num_rejected[b]);
-  CHECK(std::memcmp(&ra.y_final[static_cast<size_t>(a) * n], &rb.y_final[static_cast<size_t>(b) * n],
-                    sizeof(double) * n) == 0);
-  CHECK(std::memcmp(&ra.ys[static_cast<size_t>(a) * ns * n], &rb.ys[static_cast<size_t>(b) * ns * n],
-                    sizeof(double) * ns * n) == 0);
+  CHECK(std::memcmp(&ra.y_final[static_cast<size_t>(a) * n],
+                    &rb.y_final[static_cast<size_t>(b) * n], sizeof(double) * n) == 0);
+  CHECK(std::memcmp(&ra.ys[static_cast<size_t>(a) * ns * n],
+                    &rb.ys[static_cast<size_t>(b) * ns * n], sizeof(double) * ns * n) == 0);
 }
 
 kode::SolveSpec logistic_spec() {
@@ -123,18 +123,21 @@ TEST_CASE("a trajectory's result is bit-identical whatever the batch size and po
     y0.push_back(1.0);
     y0.push_back(0.0);
   }
-  const auto all = kode::solve_batch<kode::models::DampedOscillator, kode::Tsit5>({}, spec, p, y0, n);
+  const auto all =
+      kode::solve_batch<kode::models::DampedOscillator, kode::Tsit5>({}, spec, p, y0, n);
   for (int pick : {0, 1, 517, 999}) {
     INFO("trajectory " << pick);
     const std::vector<double> p1(p.begin() + 2 * pick, p.begin() + 2 * pick + 2);
     const std::vector<double> y1(y0.begin() + 2 * pick, y0.begin() + 2 * pick + 2);
-    const auto alone = kode::solve_batch<kode::models::DampedOscillator, kode::Tsit5>({}, spec, p1, y1, 1);
+    const auto alone =
+        kode::solve_batch<kode::models::DampedOscillator, kode::Tsit5>({}, spec, p1, y1, 1);
     require_same_trajectory(all, pick, alone, 0);
     // The same trajectory at another position of a differently sized batch.
     std::vector<double> p3(p.begin(), p.begin() + 6), y3(y0.begin(), y0.begin() + 6);
     p3.insert(p3.end(), p1.begin(), p1.end());
     y3.insert(y3.end(), y1.begin(), y1.end());
-    const auto four = kode::solve_batch<kode::models::DampedOscillator, kode::Tsit5>({}, spec, p3, y3, 4);
+    const auto four =
+        kode::solve_batch<kode::models::DampedOscillator, kode::Tsit5>({}, spec, p3, y3, 4);
     require_same_trajectory(all, pick, four, 3);
   }
 }

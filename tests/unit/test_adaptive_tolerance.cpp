@@ -83,8 +83,7 @@ TEMPLATE_TEST_CASE("adaptive solves meet their tolerance, forward and backward",
       const double logi = backward ? logistic_worst<TestType>(5.0, 0.0, rtol, log_steps)
                                    : logistic_worst<TestType>(0.0, 5.0, rtol, log_steps);
       INFO(TestType::name << (backward ? " backward" : " forward") << " rtol=atol=" << rtol
-                          << ": worst error/tolerance oscillator " << osc << ", logistic "
-                          << logi);
+                          << ": worst error/tolerance oscillator " << osc << ", logistic " << logi);
       CHECK(osc < bound);
       CHECK(logi < bound);
       // Tighter tolerances must take more steps (the controller responds).

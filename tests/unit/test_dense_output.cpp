@@ -48,8 +48,8 @@ constexpr int interpolant_order() {
 }  // namespace
 
 TEMPLATE_TEST_CASE("dense output converges at the interpolant's local order", "[dense]",
-                   kode::Euler, kode::Heun, kode::Midpoint, kode::Ralston, kode::Bosh3,
-                   kode::Tsit5, kode::Dopri5, kode::Dopri8) {
+                   kode::Euler, kode::Heun, kode::Midpoint, kode::Ralston, kode::Bosh3, kode::Tsit5,
+                   kode::Dopri5, kode::Dopri8) {
   const int expected = std::min(TestType::order, interpolant_order<TestType>()) + 1;
   for (double theta : {0.37, 0.81}) {
     // Halve h until the error is below 1e-13 (round-off); judge the finest
@@ -85,7 +85,7 @@ TEMPLATE_TEST_CASE("stored dense output reproduces save-at values and meets the 
     for (int j = 0; j <= 40; ++j) s.ts.push_back(s.t0 + (s.t1 - s.t0) * (j + 0.123) / 41.0);
     const auto y0 = kode_test::damped_oscillator(zeta, omega, 1.0, 0.0, s.t0);
     auto r = kode::solve_batch<kode::models::DampedOscillator, TestType>({}, s, {zeta, omega},
-                                                                        {y0.x, y0.v}, 1);
+                                                                         {y0.x, y0.v}, 1);
     REQUIRE(r.status[0] == 0);
     REQUIRE(r.n_dense_steps[0] == r.num_accepted[0]);
     double worst = 0.0;
@@ -96,7 +96,8 @@ TEMPLATE_TEST_CASE("stored dense output reproduces save-at values and meets the 
       CHECK(std::fabs(y[0] - r.ys[2 * j]) <= 1e-12);
       CHECK(std::fabs(y[1] - r.ys[2 * j + 1]) <= 1e-12);
       const auto ex = kode_test::damped_oscillator(zeta, omega, 1.0, 0.0, s.ts[j]);
-      worst = std::max(worst, std::fabs(y[0] - ex.x) / (s.control.atol + s.control.rtol * std::fabs(ex.x)));
+      worst = std::max(
+          worst, std::fabs(y[0] - ex.x) / (s.control.atol + s.control.rtol * std::fabs(ex.x)));
     }
     INFO(TestType::name << " direction " << direction << ": worst error / tolerance " << worst);
     // Global error is not bounded by the local tolerance alone; within a

@@ -83,8 +83,8 @@ void check_order(ErrorFn error, double floor) {
 }  // namespace
 
 TEMPLATE_TEST_CASE("fixed-step order of convergence, damped oscillator", "[convergence]",
-                   kode::Euler, kode::Heun, kode::Midpoint, kode::Ralston, kode::Bosh3,
-                   kode::Tsit5, kode::Dopri5) {
+                   kode::Euler, kode::Heun, kode::Midpoint, kode::Ralston, kode::Bosh3, kode::Tsit5,
+                   kode::Dopri5) {
   check_order<TestType>([](int n) { return oscillator_error<TestType>(n); }, 1e-12);
 }
 

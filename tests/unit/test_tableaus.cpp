@@ -4,12 +4,11 @@
 // Butcher order conditions, sum_i b_i Phi_i(t) = 1 / gamma(t) for each rooted
 // tree t, as tabulated in E. Hairer, S. P. Norsett, G. Wanner, "Solving
 // Ordinary Differential Equations I", 2nd ed., Springer 1993, Table II.2.1.
+#include <algorithm>
+#include <array>
 #include <catch2/catch_template_test_macros.hpp>
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_floating_point.hpp>
-
-#include <algorithm>
-#include <array>
 #include <tuple>
 
 #include "kernels/tableaus/bosh3.hpp"
