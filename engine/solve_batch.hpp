@@ -43,6 +43,7 @@ struct SolveBatchKernel {
     SaveObserver<N, D, MemorySpace> observer{save, traj, t1 >= t0 ? 1.0 : -1.0};
     StepCounts c;
     const Status s = integrate_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
+    observer.finish();
     for (int i = 0; i < N; ++i) y_final(traj, i) = y[i];
     status(traj) = static_cast<std::int8_t>(s);
     counts(traj, 0) = c.num_steps;
@@ -51,138 +52,203 @@ struct SolveBatchKernel {
   }
 };
 
-// params: [n_traj][n_param] row-major; y0: [n_traj][n_state] row-major.
+// Solves batches of one model with one method. Device Views and their host
+// mirrors persist between calls and are reallocated only when a batch needs
+// other extents, so a long-running process (or the sweep engine's chunk loop)
+// pays for allocation once, not per call.
+template <class Model, class Tableau>
+class BatchSolver {
+ public:
+  using ExecSpace = Kokkos::DefaultExecutionSpace;
+  using Mem = typename ExecSpace::memory_space;
+  using Kernel = SolveBatchKernel<Model, Tableau, Mem>;
+  static constexpr int N = Model::n_state, P = Model::n_param, D = Kernel::D;
+
+  explicit BatchSolver(const Model& model = Model{})
+      : model_(model),
+        label_(std::string("kode::") + Model::name + "::" + Tableau::name),
+        kernel_label_(label_ + "::solve") {}
+
+  // params: [n_traj][n_param] row-major; y0: [n_traj][n_state] row-major.
+  // The result goes into `r`, reusing its storage.
+  void solve(const SolveSpec& spec, const std::vector<double>& params,
+             const std::vector<double>& y0, int n_traj, BatchResult& r) {
+    validate_solve_spec(spec);
+    if (n_traj < 0 || params.size() != static_cast<size_t>(n_traj) * P ||
+        y0.size() != static_cast<size_t>(n_traj) * N)
+      throw std::invalid_argument("solve_batch: params/y0 sizes do not match the batch size");
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    // Reset `r` but keep its vectors' storage for the next call.
+    r.n_traj = n_traj;
+    r.n_state = N;
+    r.ts.assign(spec.ts.begin(), spec.ts.end());
+    for (auto* v : {&r.ys, &r.y_final, &r.step_ts, &r.step_ys, &r.dense_ts, &r.dense_ys})
+      v->clear();
+    for (auto* v :
+         {&r.num_steps, &r.num_accepted, &r.num_rejected, &r.n_steps_saved, &r.n_dense_steps})
+      v->clear();
+    r.status.clear();
+    r.step_capacity = r.dense_degree = r.dense_capacity = 0;
+    if (n_traj == 0) return;
+    const int n_save = static_cast<int>(spec.ts.size());
+    const int cap = spec.control.max_steps + 1;
+
+    Kernel k{model_, {}, {}, {}, {}, {}, {}, spec.t0, spec.t1, spec.control};
+    ensure(params_, h_params_, "params", n_traj, P);
+    ensure(y0_, h_y0_, "y0", n_traj, N);
+    for (int t = 0; t < n_traj; ++t) {
+      for (int j = 0; j < P; ++j) h_params_(t, j) = params[static_cast<size_t>(t) * P + j];
+      for (int i = 0; i < N; ++i) h_y0_(t, i) = y0[static_cast<size_t>(t) * N + i];
+    }
+    Kokkos::deep_copy(params_, h_params_);
+    Kokkos::deep_copy(y0_, h_y0_);
+    k.params = params_;
+    k.y0 = y0_;
+    ensure(ts_, h_ts_, "ts", n_save);
+    for (int j = 0; j < n_save; ++j) h_ts_(j) = spec.ts[j];
+    Kokkos::deep_copy(ts_, h_ts_);
+    k.save.ts = ts_;
+    if (n_save > 0) {
+      // Unreached save times are set to NaN by the kernel itself.
+      ensure(ys_, h_ys_, "ys", n_traj, n_save, N);
+      k.save.ys = ys_;
+    }
+    if (spec.save_steps) {
+      ensure(step_ts_, h_step_ts_, "step_ts", n_traj, cap);
+      ensure(step_ys_, h_step_ys_, "step_ys", n_traj, cap, N);
+      ensure(n_steps_saved_, h_n_steps_saved_, "n_steps_saved", n_traj);
+      Kokkos::deep_copy(step_ts_, nan);
+      Kokkos::deep_copy(step_ys_, nan);
+      k.save.step_ts = step_ts_;
+      k.save.step_ys = step_ys_;
+      k.save.n_steps_saved = n_steps_saved_;
+    }
+    if (spec.dense) {
+      ensure(dense_ts_, h_dense_ts_, "dense_ts", n_traj, cap);
+      ensure(dense_ys_, h_dense_ys_, "dense_ys", n_traj, cap - 1, D + 1, N);
+      ensure(n_dense_steps_, h_n_dense_steps_, "n_dense_steps", n_traj);
+      Kokkos::deep_copy(dense_ts_, nan);
+      Kokkos::deep_copy(dense_ys_, nan);
+      k.save.dense_ts = dense_ts_;
+      k.save.dense_ys = dense_ys_;
+      k.save.n_dense_steps = n_dense_steps_;
+    }
+    ensure(y_final_, h_y_final_, "y_final", n_traj, N);
+    ensure(status_, h_status_, "status", n_traj);
+    ensure(counts_, h_counts_, "counts", n_traj, 3);
+    k.y_final = y_final_;
+    k.status = status_;
+    k.counts = counts_;
+
+    Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+    Kokkos::fence();
+
+    // Copy back, transposing to row-major [traj][...] order.
+    Kokkos::deep_copy(h_y_final_, y_final_);
+    Kokkos::deep_copy(h_status_, status_);
+    Kokkos::deep_copy(h_counts_, counts_);
+    r.y_final.resize(static_cast<size_t>(n_traj) * N);
+    r.status.resize(n_traj);
+    r.num_steps.resize(n_traj);
+    r.num_accepted.resize(n_traj);
+    r.num_rejected.resize(n_traj);
+    for (int t = 0; t < n_traj; ++t) {
+      for (int i = 0; i < N; ++i) r.y_final[static_cast<size_t>(t) * N + i] = h_y_final_(t, i);
+      r.status[t] = h_status_(t);
+      r.num_steps[t] = h_counts_(t, 0);
+      r.num_accepted[t] = h_counts_(t, 1);
+      r.num_rejected[t] = h_counts_(t, 2);
+    }
+    if (n_save > 0) {
+      Kokkos::deep_copy(h_ys_, ys_);
+      r.ys.resize(static_cast<size_t>(n_traj) * n_save * N);
+      for (int t = 0; t < n_traj; ++t)
+        for (int j = 0; j < n_save; ++j)
+          for (int i = 0; i < N; ++i)
+            r.ys[(static_cast<size_t>(t) * n_save + j) * N + i] = h_ys_(t, j, i);
+    }
+    if (spec.save_steps) {
+      Kokkos::deep_copy(h_step_ts_, step_ts_);
+      Kokkos::deep_copy(h_step_ys_, step_ys_);
+      Kokkos::deep_copy(h_n_steps_saved_, n_steps_saved_);
+      r.step_capacity = cap;
+      r.n_steps_saved.resize(n_traj);
+      r.step_ts.resize(static_cast<size_t>(n_traj) * cap);
+      r.step_ys.resize(static_cast<size_t>(n_traj) * cap * N);
+      for (int t = 0; t < n_traj; ++t) {
+        r.n_steps_saved[t] = h_n_steps_saved_(t);
+        for (int s = 0; s < cap; ++s) {
+          r.step_ts[static_cast<size_t>(t) * cap + s] = h_step_ts_(t, s);
+          for (int i = 0; i < N; ++i)
+            r.step_ys[(static_cast<size_t>(t) * cap + s) * N + i] = h_step_ys_(t, s, i);
+        }
+      }
+    }
+    if (spec.dense) {
+      Kokkos::deep_copy(h_dense_ts_, dense_ts_);
+      Kokkos::deep_copy(h_dense_ys_, dense_ys_);
+      Kokkos::deep_copy(h_n_dense_steps_, n_dense_steps_);
+      r.dense_degree = D;
+      r.dense_capacity = cap - 1;
+      r.n_dense_steps.resize(n_traj);
+      r.dense_ts.resize(static_cast<size_t>(n_traj) * cap);
+      r.dense_ys.resize(static_cast<size_t>(n_traj) * (cap - 1) * (D + 1) * N);
+      for (int t = 0; t < n_traj; ++t) {
+        r.n_dense_steps[t] = h_n_dense_steps_(t);
+        for (int s = 0; s < cap; ++s)
+          r.dense_ts[static_cast<size_t>(t) * cap + s] = h_dense_ts_(t, s);
+        for (int s = 0; s < cap - 1; ++s)
+          for (int m = 0; m <= D; ++m)
+            for (int i = 0; i < N; ++i)
+              r.dense_ys[((static_cast<size_t>(t) * (cap - 1) + s) * (D + 1) + m) * N + i] =
+                  h_dense_ys_(t, s, m, i);
+      }
+    }
+  }
+
+ private:
+  // (Re)allocates `v` (uninitialised) and its host mirror when the extents differ.
+  template <class View, class Mirror, class... Extents>
+  void ensure(View& v, Mirror& h, const char* name, Extents... extents) {
+    const size_t want[] = {static_cast<size_t>(extents)...};
+    bool same = true;
+    for (size_t d = 0; d < sizeof...(Extents); ++d) same = same && v.extent(d) == want[d];
+    if (same) return;
+    v = View(Kokkos::view_alloc(Kokkos::WithoutInitializing, label_ + "::" + name), extents...);
+    h = Kokkos::create_mirror_view(v);
+  }
+
+  template <class T>
+  using Dev = Kokkos::View<T, Kokkos::LayoutLeft, Mem>;
+  template <class V>
+  using HostMirror = typename V::HostMirror;
+
+  Model model_;
+  std::string label_, kernel_label_;
+  Dev<double**> params_, y0_, y_final_, step_ts_, dense_ts_;
+  Dev<double*> ts_;
+  Dev<double***> ys_, step_ys_;
+  Dev<double****> dense_ys_;
+  Dev<int*> n_steps_saved_, n_dense_steps_;
+  Kokkos::View<std::int8_t*, Mem> status_;
+  Dev<int**> counts_;
+  HostMirror<Dev<double**>> h_params_, h_y0_, h_y_final_, h_step_ts_, h_dense_ts_;
+  HostMirror<Dev<double*>> h_ts_;
+  HostMirror<Dev<double***>> h_ys_, h_step_ys_;
+  HostMirror<Dev<double****>> h_dense_ys_;
+  HostMirror<Dev<int*>> h_n_steps_saved_, h_n_dense_steps_;
+  typename Kokkos::View<std::int8_t*, Mem>::HostMirror h_status_;
+  HostMirror<Dev<int**>> h_counts_;
+};
+
+// One-off batch solve (allocates its buffers for this call).
 template <class Model, class Tableau>
 BatchResult solve_batch(const Model& model, const SolveSpec& spec,
                         const std::vector<double>& params, const std::vector<double>& y0,
                         int n_traj) {
-  using ExecSpace = Kokkos::DefaultExecutionSpace;
-  using Mem = typename ExecSpace::memory_space;
-  using Kernel = SolveBatchKernel<Model, Tableau, Mem>;
-  constexpr int N = Model::n_state, P = Model::n_param, D = Kernel::D;
-  validate_solve_spec(spec);
-  if (n_traj < 0 || params.size() != static_cast<size_t>(n_traj) * P ||
-      y0.size() != static_cast<size_t>(n_traj) * N)
-    throw std::invalid_argument("solve_batch: params/y0 sizes do not match the batch size");
-
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  const std::string label = std::string("kode::") + Model::name + "::" + Tableau::name;
+  BatchSolver<Model, Tableau> solver(model);
   BatchResult r;
-  r.n_traj = n_traj;
-  r.n_state = N;
-  r.ts = spec.ts;
-  if (n_traj == 0) return r;
-  const int n_save = static_cast<int>(spec.ts.size());
-
-  Kernel k{model, {}, {}, {}, {}, {}, {}, spec.t0, spec.t1, spec.control};
-  {
-    Kokkos::View<double**, Kokkos::LayoutLeft, Mem> d_params(label + "::params", n_traj, P);
-    Kokkos::View<double**, Kokkos::LayoutLeft, Mem> d_y0(label + "::y0", n_traj, N);
-    auto h_params = Kokkos::create_mirror_view(d_params);
-    auto h_y0 = Kokkos::create_mirror_view(d_y0);
-    for (int t = 0; t < n_traj; ++t) {
-      for (int j = 0; j < P; ++j) h_params(t, j) = params[static_cast<size_t>(t) * P + j];
-      for (int i = 0; i < N; ++i) h_y0(t, i) = y0[static_cast<size_t>(t) * N + i];
-    }
-    Kokkos::deep_copy(d_params, h_params);
-    Kokkos::deep_copy(d_y0, h_y0);
-    k.params = d_params;
-    k.y0 = d_y0;
-  }
-  {
-    Kokkos::View<double*, Kokkos::LayoutLeft, Mem> d_ts(label + "::ts", n_save);
-    auto h_ts = Kokkos::create_mirror_view(d_ts);
-    for (int j = 0; j < n_save; ++j) h_ts(j) = spec.ts[j];
-    Kokkos::deep_copy(d_ts, h_ts);
-    k.save.ts = d_ts;
-  }
-  if (n_save > 0) {
-    k.save.ys = typename SaveViews<N, Mem>::Cube(label + "::ys", n_traj, n_save, N);
-    Kokkos::deep_copy(k.save.ys, nan);
-  }
-  const int cap = spec.control.max_steps + 1;
-  if (spec.save_steps) {
-    k.save.step_ts = typename SaveViews<N, Mem>::Mat(label + "::step_ts", n_traj, cap);
-    k.save.step_ys = typename SaveViews<N, Mem>::Cube(label + "::step_ys", n_traj, cap, N);
-    k.save.n_steps_saved = typename SaveViews<N, Mem>::Count(label + "::n_steps_saved", n_traj);
-    Kokkos::deep_copy(k.save.step_ts, nan);
-    Kokkos::deep_copy(k.save.step_ys, nan);
-  }
-  if (spec.dense) {
-    k.save.dense_ts = typename SaveViews<N, Mem>::Mat(label + "::dense_ts", n_traj, cap);
-    k.save.dense_ys =
-        typename SaveViews<N, Mem>::Quad(label + "::dense_ys", n_traj, cap - 1, D + 1, N);
-    k.save.n_dense_steps = typename SaveViews<N, Mem>::Count(label + "::n_dense_steps", n_traj);
-    Kokkos::deep_copy(k.save.dense_ts, nan);
-    Kokkos::deep_copy(k.save.dense_ys, nan);
-  }
-  k.y_final = typename Kernel::Mat(label + "::y_final", n_traj, N);
-  k.status = Kokkos::View<std::int8_t*, Mem>(label + "::status", n_traj);
-  k.counts = Kokkos::View<int**, Kokkos::LayoutLeft, Mem>(label + "::counts", n_traj, 3);
-
-  Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
-  Kokkos::fence();
-
-  // Copy back, transposing to row-major [traj][...] order.
-  auto h_final = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.y_final);
-  auto h_status = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.status);
-  auto h_counts = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.counts);
-  r.y_final.resize(static_cast<size_t>(n_traj) * N);
-  r.status.resize(n_traj);
-  r.num_steps.resize(n_traj);
-  r.num_accepted.resize(n_traj);
-  r.num_rejected.resize(n_traj);
-  for (int t = 0; t < n_traj; ++t) {
-    for (int i = 0; i < N; ++i) r.y_final[static_cast<size_t>(t) * N + i] = h_final(t, i);
-    r.status[t] = h_status(t);
-    r.num_steps[t] = h_counts(t, 0);
-    r.num_accepted[t] = h_counts(t, 1);
-    r.num_rejected[t] = h_counts(t, 2);
-  }
-  if (n_save > 0) {
-    auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.save.ys);
-    r.ys.resize(static_cast<size_t>(n_traj) * n_save * N);
-    for (int t = 0; t < n_traj; ++t)
-      for (int j = 0; j < n_save; ++j)
-        for (int i = 0; i < N; ++i)
-          r.ys[(static_cast<size_t>(t) * n_save + j) * N + i] = h(t, j, i);
-  }
-  if (spec.save_steps) {
-    auto hts = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.save.step_ts);
-    auto hys = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.save.step_ys);
-    auto hn = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.save.n_steps_saved);
-    r.step_capacity = cap;
-    r.n_steps_saved.resize(n_traj);
-    r.step_ts.resize(static_cast<size_t>(n_traj) * cap);
-    r.step_ys.resize(static_cast<size_t>(n_traj) * cap * N);
-    for (int t = 0; t < n_traj; ++t) {
-      r.n_steps_saved[t] = hn(t);
-      for (int s = 0; s < cap; ++s) {
-        r.step_ts[static_cast<size_t>(t) * cap + s] = hts(t, s);
-        for (int i = 0; i < N; ++i)
-          r.step_ys[(static_cast<size_t>(t) * cap + s) * N + i] = hys(t, s, i);
-      }
-    }
-  }
-  if (spec.dense) {
-    auto hts = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.save.dense_ts);
-    auto hys = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.save.dense_ys);
-    auto hn = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.save.n_dense_steps);
-    r.dense_degree = D;
-    r.dense_capacity = cap - 1;
-    r.n_dense_steps.resize(n_traj);
-    r.dense_ts.resize(static_cast<size_t>(n_traj) * cap);
-    r.dense_ys.resize(static_cast<size_t>(n_traj) * (cap - 1) * (D + 1) * N);
-    for (int t = 0; t < n_traj; ++t) {
-      r.n_dense_steps[t] = hn(t);
-      for (int s = 0; s < cap; ++s) r.dense_ts[static_cast<size_t>(t) * cap + s] = hts(t, s);
-      for (int s = 0; s < cap - 1; ++s)
-        for (int m = 0; m <= D; ++m)
-          for (int i = 0; i < N; ++i)
-            r.dense_ys[((static_cast<size_t>(t) * (cap - 1) + s) * (D + 1) + m) * N + i] =
-                hys(t, s, m, i);
-    }
-  }
+  solver.solve(spec, params, y0, n_traj, r);
   return r;
 }
 

@@ -28,6 +28,11 @@ using Kokkos::Experimental::pow;
 using Kokkos::Experimental::sqrt;
 #endif
 
+// Quiet NaN on every backend (Kokkos 3.4 has no quiet_NaN trait).
+KOKKOS_INLINE_FUNCTION constexpr double quiet_nan() {
+  return __builtin_nan("");
+}
+
 // fmin/fmax/clamp written out: their NaN semantics are spelled here instead
 // of depending on the backend's libm.
 KOKKOS_INLINE_FUNCTION constexpr double min(double a, double b) {

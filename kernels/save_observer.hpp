@@ -14,6 +14,8 @@
 
 #include <Kokkos_Core.hpp>
 
+#include "kernels/compat.hpp"
+
 namespace kode {
 
 template <int N, class MemorySpace>
@@ -64,6 +66,15 @@ struct SaveObserver {
       v.dense_ts(traj, 0) = t0;
       v.n_dense_steps(traj) = 0;
     }
+  }
+
+  // Marks the save times a trajectory never reached (it stopped early) as NaN.
+  KOKKOS_INLINE_FUNCTION void finish() {
+    if (!saving_ts()) return;
+    const double nan = math::quiet_nan();
+    const int n_save = static_cast<int>(v.ts.extent(0));
+    for (int j = next_save; j < n_save; ++j)
+      for (int i = 0; i < N; ++i) v.ys(traj, j, i) = nan;
   }
 
   template <class Interpolant>
