@@ -65,6 +65,11 @@ void write_result_file(const std::string& path, bool overwrite, const BatchResul
                        const ResultLabels& labels, const std::vector<double>& params,
                        const std::vector<double>& y0, const RunAttributes& attributes);
 
+// Makes a complete PATH.partial visible as PATH: renamed over PATH when
+// `overwrite`, else hard-linked so that a PATH that appeared meanwhile is
+// never replaced (ConfigError). Throws Hdf5Error when the rename fails.
+void publish_partial_file(const std::string& partial, const std::string& path, bool overwrite);
+
 // One trajectory's dense output read back from a result file.
 struct StoredDenseOutput {
   std::string model;

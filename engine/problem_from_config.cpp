@@ -97,31 +97,28 @@ std::string with_origin(const std::string& message, const Config& config) {
 
 }  // namespace
 
-SingleProblem problem_from_config(const Config& config, const ModelRegistry& models) {
-  check_known_sections_and_keys(config);
-  SingleProblem p;
-
-  // ---- model, parameters, initial state ----
+const ModelInfo& model_from_config(const Config& config, const ModelRegistry& models) {
   std::vector<std::string> model_names;
   for (const auto& m : models.all()) model_names.push_back(m.name);
   const auto model_name = config.text("model.name");
   if (!model_name || model_name->empty())
     throw ConfigError("missing required key 'model.name' (valid models: " + join(model_names) +
                       ")");
-  p.model = models.find(*model_name);
-  if (!p.model) {
+  const ModelInfo* model = models.find(*model_name);
+  if (!model) {
     std::string msg =
         "unknown model " + config.describe("model.name") + "; valid models: " + join(model_names);
     const std::string near = nearest_name(*model_name, model_names);
     if (!near.empty()) msg += "; did you mean '" + near + "'?";
     throw ConfigError(msg);
   }
-  check_model_names(config, *p.model);
-  p.params = fixed_values(config, "params", p.model->param_names);
-  p.y0 = fixed_values(config, "y0", p.model->state_names);
+  check_model_names(config, *model);
+  return *model;
+}
 
+void solve_spec_from_config(const Config& config, SolveSpec& spec,
+                            std::vector<std::string>& unused_keys) {
   // ---- time span ----
-  SolveSpec& spec = p.spec;
   spec.t0 = config.number("time.t0").value_or(0.0);
   const auto t1 = config.number("time.t1");
   if (!t1) throw ConfigError("missing required key 'time.t1' (the end of the time span)");
@@ -179,7 +176,7 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
     for (const char* key :
          {"solver.rtol", "solver.atol", "solver.pcoeff", "solver.icoeff", "solver.dcoeff",
           "solver.factormin", "solver.factormax", "solver.safety"})
-      if (config.has(key)) p.unused_keys.push_back(key);
+      if (config.has(key)) unused_keys.push_back(key);
 
   // ---- what to save ----
   const auto user_ts = config.times("save.ts");
@@ -191,16 +188,41 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
   spec.ts = std::move(ts);
   spec.save_steps = config.boolean("save.steps").value_or(false);
   spec.dense = config.boolean("save.dense").value_or(false);
+}
+
+std::string output_save_from_config(const Config& config) {
+  const std::string save = config.text("output.save").value_or("trajectories");
+  if (save != "trajectories" && save != "final" && save != "statistics")
+    throw ConfigError(config.describe("output.save") +
+                      ": expected trajectories, final or statistics");
+  return save;
+}
+
+void validate_solve_spec_from_config(const SolveSpec& spec, const Config& config) {
+  try {
+    validate_solve_spec(spec);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(with_origin(e.what(), config));
+  }
+}
+
+SingleProblem problem_from_config(const Config& config, const ModelRegistry& models) {
+  check_known_sections_and_keys(config);
+  SingleProblem p;
+
+  // ---- model, parameters, initial state ----
+  p.model = &model_from_config(config, models);
+  p.params = fixed_values(config, "params", p.model->param_names);
+  p.y0 = fixed_values(config, "y0", p.model->state_names);
+
+  solve_spec_from_config(config, p.spec, p.unused_keys);
 
   // ---- output ----
   if (const auto file = config.text("output.file")) {
     if (file->empty()) throw ConfigError(config.describe("output.file") + ": empty file name");
     p.output_file = *file;
   }
-  p.output_save = config.text("output.save").value_or("trajectories");
-  if (p.output_save != "trajectories" && p.output_save != "final" && p.output_save != "statistics")
-    throw ConfigError(config.describe("output.save") +
-                      ": expected trajectories, final or statistics");
+  p.output_save = output_save_from_config(config);
   if (p.output_save != "trajectories")
     throw ConfigError(config.describe("output.save") +
                       ": kode solve stores one trajectory at every save time "
@@ -209,20 +231,15 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
   for (const std::string& key : config.keys())
     if (key.rfind("sweep.", 0) == 0) p.unused_keys.push_back(key);
 
-  try {
-    validate_solve_spec(spec);
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError(with_origin(e.what(), config));
-  }
+  validate_solve_spec_from_config(p.spec, config);
   return p;
 }
 
-std::string resolved_config_text(const SingleProblem& p, const Config& config) {
-  const SolveSpec& s = p.spec;
+std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s, const Config& config) {
   const StepSizeControl& c = s.control;
   std::ostringstream out;
   out << "# resolved by kode: every key with its effective value\n";
-  out << "[model]\nname = " << p.model->name << "\n";
+  out << "[model]\nname = " << model.name << "\n";
   out << "\n[time]\nt0 = " << exact(s.t0) << "\nt1 = " << exact(s.t1) << "\n";
   // save.ts as the user wrote it (exact: linspace is deterministic); t0/t1
   // as resolved, so the text gives the same save times.
@@ -243,6 +260,12 @@ std::string resolved_config_text(const SingleProblem& p, const Config& config) {
   out << "dtmin = " << exact(c.dtmin) << "\ndtmax = " << exact(c.dtmax) << "\n";
   out << "factormin = " << exact(c.factormin) << "\nfactormax = " << exact(c.factormax)
       << "\nsafety = " << exact(c.safety) << "\n";
+  return out.str();
+}
+
+std::string resolved_config_text(const SingleProblem& p, const Config& config) {
+  std::ostringstream out;
+  out << resolved_solve_text(*p.model, p.spec, config);
   out << "\n[params]\n";
   for (size_t j = 0; j < p.params.size(); ++j)
     out << p.model->param_names[j] << " = " << exact(p.params[j]) << "\n";

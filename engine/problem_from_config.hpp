@@ -39,6 +39,26 @@ struct SingleProblem {
 // Throws ConfigError naming the key and the bad value.
 SingleProblem problem_from_config(const Config& config, const ModelRegistry& models);
 
+// The parts shared by `kode solve` and `kode sweep` (sweep_plan.cpp), in
+// the order problem_from_config applies them:
+//  - the model named by model.name, with every [params]/[y0] key checked
+//    against the model's names;
+//  - [time], [solver] and [save] into `spec` (keys that the chosen step-size
+//    control ignores are appended to `unused_keys`);
+//  - output.save (trajectories, final or statistics);
+//  - validate_solve_spec with the origin of the offending key added.
+// Each throws ConfigError naming the key and the bad value.
+const ModelInfo& model_from_config(const Config& config, const ModelRegistry& models);
+void solve_spec_from_config(const Config& config, SolveSpec& spec,
+                            std::vector<std::string>& unused_keys);
+std::string output_save_from_config(const Config& config);
+void validate_solve_spec_from_config(const SolveSpec& spec, const Config& config);
+
+// The [model], [time], [save] and [solver] sections of the resolved config
+// (every key with its effective value).
+std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& spec,
+                                const Config& config);
+
 // The resolved configuration as INI text: every key with its effective value,
 // defaults included, so that the text alone reproduces the run (stored in
 // the output file's `config` attribute).

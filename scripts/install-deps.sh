@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs kode's build and test dependencies from the distribution's packages
-# (Debian 12 "bookworm" or Ubuntu). Catch2 3 comes from bookworm-backports on
+# (Debian 12 "bookworm" or Ubuntu), including Slurm and munge for the tests
+# that run a real single-node Slurm (no daemon is started here). Catch2 3 comes from bookworm-backports on
 # Debian 12 (bookworm itself ships Catch2 2). Idempotent; needs root (or sudo).
 set -euo pipefail
 
@@ -15,6 +16,7 @@ packages=(
   libboost-program-options-dev libboost-dev
   libtrilinos-kokkos-dev
   librandom123-dev
+  slurm-wlm munge
 )
 
 have_all() {
@@ -45,11 +47,11 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
   fi
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq "${packages[@]}"
+  $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
   $SUDO apt-get install -y -qq -t bookworm-backports catch2
 else
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq "${packages[@]}" catch2
+  $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" catch2
 fi
 
 if ! catch2_v3_installed; then

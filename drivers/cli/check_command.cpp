@@ -6,6 +6,8 @@
 
 #include "drivers/cli/commands.hpp"
 #include "drivers/cli/single_run.hpp"
+#include "engine/hdf5_file.hpp"
+#include "engine/sweep_plan.hpp"
 
 namespace kode::cli {
 
@@ -13,8 +15,40 @@ namespace {
 
 const char* const check_summary =
     "Validates a config as `kode solve` would (keys, values, model names, save\n"
-    "times, that the output file can be created) and prints a summary. Computes\n"
-    "nothing and writes nothing. Exit status: 0 valid; 2 bad input.";
+    "times, that the output file can be created) and prints a summary; a sweep\n"
+    "config (a [sweep] key or a design among [params]/[y0]) is validated as\n"
+    "`kode sweep` would. Computes nothing and writes nothing. Exit status: 0\n"
+    "valid; 2 bad input.";
+
+// A config meant for `kode sweep`: a [sweep] key, or a design value.
+bool is_sweep_config(const Config& config) {
+  for (const std::string& key : config.keys()) {
+    if (key.rfind("sweep.", 0) == 0) return true;
+    if ((key.rfind("params.", 0) == 0 || key.rfind("y0.", 0) == 0) &&
+        looks_like_design(config.find(key)->text))
+      return true;
+  }
+  return false;
+}
+
+int check_sweep(const Config& config, const SingleRunArguments& arguments,
+                const ModelRegistry& models) {
+  const SweepPlan plan = sweep_plan_from_config(config, models);
+  check_output_path(plan.output_file, arguments.overwrite);
+  std::ostringstream out;
+  out << "ok: sweep of model " << plan.model->name << ": " << plan.n_traj << " trajectories ("
+      << plan.design.kind() << " design, " << plan.design.grid_points() << " grid points x "
+      << plan.design.samples() << " samples x " << plan.design.paths() << " paths, seed "
+      << plan.design.seed() << ")\n";
+  out << "  method " << plan.spec.method << ", " << plan.n_save() << " save time"
+      << (plan.n_save() == 1 ? "" : "s") << "; " << plan.n_chunks << " chunk"
+      << (plan.n_chunks == 1 ? "" : "s") << " of " << plan.chunk << ", schedule " << plan.schedule
+      << "\n";
+  out << "  output: " << plan.output_file << " (HDF5, save = " << plan.output_save
+      << (arguments.overwrite ? ", --overwrite" : "") << ")\n";
+  std::cout << out.str();
+  return exit_ok;
+}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -36,6 +70,10 @@ int check_command(const std::vector<std::string>& args, CommandContext& context)
   if (arguments.help) {
     std::cout << arguments.help_text;
     return exit_ok;
+  }
+  if (arguments.config_file || !arguments.overrides.empty()) {
+    const Config config = load_config(arguments.config_file, arguments.overrides);
+    if (is_sweep_config(config)) return check_sweep(config, arguments, context.models);
   }
   const PreparedRun run = prepare_single_run("check", arguments, context.models);
   const SingleProblem& p = run.problem;

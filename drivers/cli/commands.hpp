@@ -18,6 +18,7 @@ inline constexpr int exit_trajectory_failed = 1;  // `solve`: status other than 
 inline constexpr int exit_bad_input = 2;
 inline constexpr int exit_software = 70;  // EX_SOFTWARE: an internal error
 inline constexpr int exit_io_error = 74;  // EX_IOERR: writing or reading a file failed
+inline constexpr int exit_stopped = 75;   // EX_TEMPFAIL: `sweep` stopped on a signal; --resume
 
 // Writing an output (stdout, a file) failed: exit 74.
 class IoError : public std::runtime_error {
@@ -31,7 +32,14 @@ struct CommandContext {
   KokkosRuntime& kokkos;
 };
 
+// SIGTERM/SIGUSR1 handlers that only set the stop flag `sweep` checks at
+// chunk boundaries (DESIGN.md). run() installs them before MPI starts when
+// the command is `sweep`, so a signal reaching a rank still starting up
+// cannot kill it.
+void install_stop_handlers();
+
 int solve_command(const std::vector<std::string>& args, CommandContext& context);
+int sweep_command(const std::vector<std::string>& args, CommandContext& context);
 int check_command(const std::vector<std::string>& args, CommandContext& context);
 int interpolate_command(const std::vector<std::string>& args, CommandContext& context);
 int models_command(const std::vector<std::string>& args, CommandContext& context);

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "drivers/cli/commands.hpp"
 #include "engine/hdf5_file.hpp"
 
 namespace kode::cli {
@@ -10,7 +11,8 @@ namespace po = boost::program_options;
 
 SingleRunArguments parse_single_run_arguments(const std::string& command,
                                               const std::string& summary,
-                                              const std::vector<std::string>& args) {
+                                              const std::vector<std::string>& args,
+                                              const po::options_description& extra) {
   SingleRunArguments out;
   SplitArguments split = split_config_overrides(args);
   out.overrides = std::move(split.overrides);
@@ -18,6 +20,7 @@ SingleRunArguments parse_single_run_arguments(const std::string& command,
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")(
       "overwrite", "replace an existing [output] file (it is never replaced otherwise)");
+  for (const auto& option : extra.options()) options.add(option);
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(), "config file");
   po::options_description all;
@@ -29,12 +32,12 @@ SingleRunArguments parse_single_run_arguments(const std::string& command,
   out.help = vm.count("help") > 0;
   out.overwrite = vm.count("overwrite") > 0;
   if (vm.count("config")) out.config_file = vm["config"].as<std::string>();
+  out.options = vm;
 
   std::ostringstream help;
-  help << "Usage: kode " << command << " [CONFIG.ini] [--section.key=VALUE ...] [--overwrite]\n\n"
-       << summary << "\n\n"
-       << options << "\n"
-       << config_override_help();
+  help << "Usage: kode " << command << " [CONFIG.ini] [--section.key=VALUE ...] [--overwrite]";
+  for (const auto& option : extra.options()) help << " [--" << option->long_name() << "]";
+  help << "\n\n" << summary << "\n\n" << options << "\n" << config_override_help();
   out.help_text = help.str();
   return out;
 }
@@ -56,6 +59,22 @@ PreparedRun prepare_single_run(const std::string& command, const SingleRunArgume
         "nothing to print: no save times (save.ts is absent and save.t1 = false); "
         "give save.ts, or [output] file to store steps/dense output");
   return run;
+}
+
+RunAttributes run_attributes(const ModelInfo& model, const SolveSpec& spec, std::uint64_t seed,
+                             int n_ranks, const std::string& config_text) {
+  RunAttributes attributes;
+  attributes.kode_version = kode_version_string();
+  attributes.model = model.name;
+  attributes.solver = spec.method;
+  attributes.rtol = spec.control.rtol;
+  attributes.atol = spec.control.atol;
+  attributes.seed = seed;
+  attributes.n_ranks = n_ranks;
+  attributes.config_text = config_text;
+  attributes.t0 = spec.t0;
+  attributes.t1 = spec.t1;
+  return attributes;
 }
 
 void require_single_rank(const std::string& command, int n_ranks) {

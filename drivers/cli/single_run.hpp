@@ -3,12 +3,14 @@
 // validation, so that `check` says "ok" exactly when `solve` would start.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "drivers/cli/command_line.hpp"
 #include "engine/config.hpp"
+#include "engine/hdf5_file.hpp"
 #include "engine/model_registry.hpp"
 #include "engine/problem_from_config.hpp"
 
@@ -20,11 +22,14 @@ struct SingleRunArguments {
   bool overwrite = false;
   bool help = false;
   std::string help_text;
+  boost::program_options::variables_map options;  // incl. the command's extra options
 };
 
-SingleRunArguments parse_single_run_arguments(const std::string& command,
-                                              const std::string& summary,
-                                              const std::vector<std::string>& args);
+// `extra`: options of the command beyond --help and --overwrite (`sweep`'s
+// --resume, --quiet), listed in the usage line and the help.
+SingleRunArguments parse_single_run_arguments(
+    const std::string& command, const std::string& summary, const std::vector<std::string>& args,
+    const boost::program_options::options_description& extra = {});
 
 struct PreparedRun {
   Config config;
@@ -35,6 +40,10 @@ struct PreparedRun {
 // created; computes nothing and writes nothing. Throws ConfigError.
 PreparedRun prepare_single_run(const std::string& command, const SingleRunArguments& arguments,
                                const ModelRegistry& models);
+
+// The root attributes of a result file for a run of `model` with `spec`.
+RunAttributes run_attributes(const ModelInfo& model, const SolveSpec& spec, std::uint64_t seed,
+                             int n_ranks, const std::string& config_text);
 
 // One MPI rank computes one trajectory; more ranks would race on stdout and
 // on the output file.

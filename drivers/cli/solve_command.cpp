@@ -59,17 +59,8 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
   const BatchResult result = p.model->solve(p.spec, p.params, p.y0, 1);
 
   if (to_file) {
-    RunAttributes attributes;
-    attributes.kode_version = kode_version_string();
-    attributes.model = p.model->name;
-    attributes.solver = p.spec.method;
-    attributes.rtol = p.spec.control.rtol;
-    attributes.atol = p.spec.control.atol;
-    attributes.seed = 0;
-    attributes.n_ranks = context.mpi.size();
-    attributes.config_text = resolved_config_text(p, run.config);
-    attributes.t0 = p.spec.t0;
-    attributes.t1 = p.spec.t1;
+    const RunAttributes attributes = run_attributes(*p.model, p.spec, 0, context.mpi.size(),
+                                                    resolved_config_text(p, run.config));
     write_result_file(p.output_file, arguments.overwrite, result,
                       ResultLabels{p.model->state_names, p.model->param_names}, p.params, p.y0,
                       attributes);

@@ -30,11 +30,18 @@ case "$CASE" in
     run_kode solve -h
     expect_rc 0 ;;
   not_implemented)
-    for cmd in sweep merge train; do
+    for cmd in merge train; do
       run_kode $cmd
       expect_rc 2
       expect_stderr_has "kode $cmd is not implemented yet"
-    done ;;
+    done
+    # sweep is implemented now (tests/mpi): it answers --help and asks for a config.
+    run_kode sweep --help
+    expect_rc 0
+    expect_stdout_has "Usage: kode sweep" "--resume"
+    run_kode sweep
+    expect_rc 2
+    expect_stderr_has "no config file" ;;
   no_command)
     run_kode
     expect_rc 2

@@ -1,0 +1,271 @@
+# `kode sweep` under mpiexec: the file is identical bit for bit (h5diff,
+# every dataset) whatever the rank count, chunk size, schedule, and after a
+# stop on a signal or a kill -9 followed by --resume; its layout is
+# DESIGN.md's; bad input exits 2 and changes nothing.
+#   bash sweep.sh /path/to/kode /path/to/mpiexec CASE
+KODE_BIN=$1
+MPIEXEC=${2:?usage: $0 /path/to/kode /path/to/mpiexec CASE}
+CASE=${3:?usage: $0 /path/to/kode /path/to/mpiexec CASE}
+# shellcheck source=../cli/lib.sh
+source "$(dirname "$0")/../cli/lib.sh" "$KODE_BIN"
+need h5diff
+need h5ls
+need h5dump
+
+mpi() {  # mpi N ARGS...: kode on N ranks, output and status as run_kode's
+  local n=$1 kode=$KODE
+  shift
+  KODE=$MPIEXEC run_kode --allow-run-as-root --oversubscribe -n "$n" "$kode" "$@"
+}
+
+# 64 x 128 = 8192 damped oscillators: 8 chunks of 1024.
+cat >sweep.ini <<'INI'
+[model]
+name = damped_oscillator
+[params]
+zeta = linspace(0.05, 0.95, 64)
+omega = logspace(-0.3, 0.7, 128)
+[y0]
+x = 1
+v = uniform(-0.5, 0.5)
+[time]
+t1 = 10
+[solver]
+method = tsit5
+rtol = 1e-6
+atol = 1e-8
+[save]
+ts = linspace(0, 10, 21)
+[sweep]
+design = random
+samples = 1
+seed = 42
+chunk = 1024
+[output]
+file = out.h5
+INI
+
+# The datasets of a file (netCDF dimensions without data excluded).
+datasets() {
+  h5ls -r "$1" | awk '$2 == "Dataset" { print $1 }' |
+    grep -v -e '^/sweep/block$' -e '^/sweep/chunk_index$'
+}
+
+# same_data A B [EXCLUDED...]: every dataset of A equals B's exactly.
+same_data() {
+  local a=$1 b=$2
+  shift 2
+  [ "$(datasets "$a")" = "$(datasets "$b")" ] || fail "$a and $b hold different datasets"
+  local ds
+  for ds in $(datasets "$a"); do
+    case " $* " in *" $ds "*) continue ;; esac
+    h5diff "$a" "$b" "$ds" "$ds" >/dev/null 2>&1 || fail "$ds differs between $a and $b: $(h5diff "$a" "$b" "$ds" "$ds" 2>&1 | head -5)"
+  done
+}
+
+# interrupt SIGNAL SECONDS [N]: the sweep (slowed down to 0.5 s per chunk,
+# test-only KODE_TEST_CHUNK_DELAY_MS) on one rank without mpiexec, or on N
+# ranks with the signal sent to mpiexec (which forwards SIGUSR1 to every
+# rank), SIGNAL SECONDS after out.h5.partial appeared; its exit status in $RC, stderr in err.txt.
+interrupt() {
+  local signal=$1 seconds=$2 n=${3:-}
+  if [ -n "$n" ]; then
+    KODE_TEST_CHUNK_DELAY_MS=500 "$MPIEXEC" --allow-run-as-root --oversubscribe -n "$n" \
+      "$KODE" sweep sweep.ini >/dev/null 2>err.txt &
+  else
+    KODE_TEST_CHUNK_DELAY_MS=500 "$KODE" sweep sweep.ini --quiet >/dev/null 2>err.txt &
+  fi
+  local pid=$! waited=0
+  # The signal handlers are in place before the file is created.
+  while [ ! -e out.h5.partial ] && [ $waited -lt 300 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  sleep "$seconds"
+  kill "-$signal" $pid
+  wait $pid 2>/dev/null
+  RC=$?
+}
+
+# Some chunks marked done and some not, and no complete file.
+expect_partial() {
+  [ -f out.h5.partial ] && [ ! -e out.h5 ] || fail "expected only out.h5.partial"
+  local marks
+  marks=$(h5_values out.h5.partial /sweep/chunk_done | tr -d '\n')
+  case "$marks" in *1*0* | *0*1*) ;; *) fail "expected some chunks done and some not: $marks" ;; esac
+}
+
+reference() {  # out_ref.h5: 1 rank, static, default chunk
+  mpi 1 sweep sweep.ini --output.file=ref.h5 --quiet
+  expect_rc 0
+  [ -f ref.h5 ] && [ ! -e ref.h5.partial ] || fail "reference run left no complete file"
+}
+
+case "$CASE" in
+  ranks_and_chunks)
+    reference
+    mpi 2 sweep sweep.ini --output.file=r2.h5 --quiet
+    expect_rc 0
+    same_data ref.h5 r2.h5
+    mpi 2 sweep sweep.ini --output.file=r2c.h5 --sweep.chunk=3072 --quiet
+    expect_rc 0
+    same_data ref.h5 r2c.h5 /sweep/chunk_done
+    mpi 1 sweep sweep.ini --output.file=whole.h5 --sweep.chunk=1000000 --quiet
+    expect_rc 0
+    same_data ref.h5 whole.h5 /sweep/chunk_done
+    [ "$(h5_values r2.h5 /n_ranks -a)" = 2 ] || fail "n_ranks attribute is not 2" ;;
+  dynamic_schedule)
+    reference
+    mpi 2 sweep sweep.ini --output.file=dyn.h5 --sweep.schedule=dynamic --quiet
+    expect_rc 0
+    same_data ref.h5 dyn.h5 ;;
+  layout)
+    mpi 2 sweep sweep.ini
+    expect_rc 0
+    expect_stderr_has "8192 trajectories of damped_oscillator" "out.h5" "8192/8192"
+    want="/ensemble/max
+/ensemble/mean
+/ensemble/min
+/ensemble/var
+/param
+/params
+/state
+/stats/num_accepted
+/stats/num_rejected
+/stats/num_steps
+/status
+/sweep/block_count
+/sweep/block_m2
+/sweep/block_max
+/sweep/block_mean
+/sweep/block_min
+/sweep/chunk_done
+/traj
+/ts
+/y0
+/ys"
+    [ "$(datasets out.h5 | sort)" = "$want" ] || fail "datasets: $(datasets out.h5 | sort)"
+    h5ls out.h5/ys | grep -q '{8192, 21, 2}' || fail "/ys shape: $(h5ls out.h5/ys)"
+    h5ls out.h5/params | grep -q '{8192, 2}' || fail "/params shape"
+    h5ls out.h5/ensemble/mean | grep -q '{21, 2}' || fail "/ensemble/mean shape"
+    [ "$(h5_values out.h5 /seed -a)" = 42 ] || fail "seed attribute"
+    [ "$(h5_values out.h5 /n_ranks -a)" = 2 ] || fail "n_ranks attribute"
+    h5_values out.h5 /model -a | grep -q damped_oscillator || fail "model attribute"
+    h5_values out.h5 /config -a | grep -q 'chunk = 1024' || fail "config attribute"
+    [ "$(h5_values out.h5 /sweep/chunk_done | sort -u)" = 1 ] || fail "chunks not all marked"
+    h5dump -A out.h5 | grep -q 'DIMENSION_LIST' || fail "no dimension scales"
+    [ "$(h5_values out.h5 /traj | tail -n 1)" = 8191 ] || fail "/traj"
+    # The ensemble is over the successful trajectories: all of them here.
+    [ "$(h5_values out.h5 /ensemble/count -a)" = 8192 ] || fail "ensemble count"
+    # Every trajectory starts at x = 1.
+    [ "$(h5_values out.h5 /ensemble/mean | head -n 1)" = 1 ] || fail "ensemble mean of x at t0" ;;
+  save_final)
+    mpi 2 sweep sweep.ini --output.save=final --quiet
+    expect_rc 0
+    h5ls out.h5/ys | grep -q '{8192, 1, 2}' || fail "/ys shape: $(h5ls out.h5/ys)"
+    [ "$(h5_values out.h5 /ts)" = 10 ] || fail "/ts is not [t1]"
+    # The final states equal the last save time of a full run.
+    mpi 1 sweep sweep.ini --output.file=full.h5 --quiet
+    expect_rc 0
+    h5dump -y -w 0 -m '%.17g' -d /ys -s 0,20,0 -c 8192,1,2 -o a.txt full.h5 >/dev/null
+    h5dump -y -w 0 -m '%.17g' -d /ys -o b.txt out.h5 >/dev/null
+    [ -s a.txt ] && cmp -s <(tr -s ' \n,' '\n' <a.txt) <(tr -s ' \n,' '\n' <b.txt) ||
+      fail "final states differ from the last save time" ;;
+  save_statistics)
+    mpi 2 sweep sweep.ini --output.save=statistics --quiet
+    expect_rc 0
+    h5ls out.h5 | grep -q '^ys ' && fail "/ys stored with save = statistics"
+    mpi 1 sweep sweep.ini --output.file=full.h5 --quiet
+    expect_rc 0
+    for ds in /ensemble/mean /ensemble/var /ensemble/min /ensemble/max /status /params; do
+      h5diff out.h5 full.h5 $ds $ds >/dev/null || fail "$ds differs from a save = trajectories run"
+    done ;;
+  existing_output)
+    echo "precious" >out.h5
+    before=$(snapshot)
+    mpi 2 sweep sweep.ini
+    expect_rc 2
+    expect_stderr_has "out.h5" "already exists" "--overwrite"
+    [ "$(snapshot)" = "$before" ] || fail "files changed"
+    mpi 2 sweep sweep.ini --overwrite --quiet
+    expect_rc 0
+    h5ls out.h5/ys >/dev/null || fail "--overwrite did not write the file" ;;
+  partial_without_resume)
+    interrupt TERM 1
+    [ $RC -eq 75 ] || fail "SIGTERM did not exit 75: $(cat err.txt)"
+    before=$(snapshot)
+    mpi 1 sweep sweep.ini
+    expect_rc 2
+    expect_stderr_has "out.h5.partial" "--resume"
+    [ "$(snapshot)" = "$before" ] || fail "files changed" ;;
+  check_sweep)
+    before=$(snapshot)
+    run_kode check sweep.ini
+    expect_rc 0
+    expect_stdout_has "ok: sweep of model damped_oscillator" "8192 trajectories" "8 chunks of 1024"
+    [ "$(snapshot)" = "$before" ] || fail "kode check wrote something" ;;
+  bad_input)
+    before=$(snapshot)
+    mpi 2 sweep sweep.ini --sweep.chunk=1000
+    expect_rc 2
+    expect_stderr_has "sweep.chunk" "1000" "multiple of 1024"
+    mpi 2 sweep sweep.ini --sweep.schedule=guided
+    expect_rc 2
+    expect_stderr_has "sweep.schedule" "guided"
+    mpi 1 sweep sweep.ini --save.dense=true
+    expect_rc 2
+    expect_stderr_has "save.dense"
+    mpi 2 sweep sweep.ini --params.omega='linspace(1,2)'
+    expect_rc 2
+    expect_stderr_has "params.omega"
+    mpi 2 sweep sweep.ini --params.omgea=3
+    expect_rc 2
+    expect_stderr_has "params.omgea" "params.omega"
+    mpi 1 sweep sweep.ini --sweep.chunks=3
+    expect_rc 2
+    expect_stderr_has "sweep.chunks" "sweep.chunk"
+    grep -v '^file' sweep.ini >nofile.ini
+    before=$(snapshot)
+    mpi 1 sweep nofile.ini
+    expect_rc 2
+    expect_stderr_has "output.file"
+    [ "$(snapshot)" = "$before" ] || fail "files changed" ;;
+  resume_mismatch)
+    interrupt USR1 1
+    [ $RC -eq 75 ] || fail "SIGUSR1 did not exit 75: $(cat err.txt)"
+    before=$(snapshot)
+    mpi 2 sweep sweep.ini --solver.rtol=1e-7 --resume
+    expect_rc 2
+    expect_stderr_has "another configuration" "rtol = 1e-06" "rtol = 1e-07"
+    [ "$(snapshot)" = "$before" ] || fail "files changed"
+    rm -f out.h5.partial
+    mpi 1 sweep sweep.ini --resume
+    expect_rc 2
+    expect_stderr_has "nothing to resume" ;;
+  signal_then_resume)
+    reference
+    interrupt USR1 1 2
+    [ $RC -eq 75 ] || fail "expected exit 75 after SIGUSR1, got $RC: $(cat err.txt)"
+    grep -q -- "--resume" err.txt || fail "no --resume hint: $(cat err.txt)"
+    expect_partial
+    mpi 2 sweep sweep.ini --resume --quiet
+    expect_rc 0
+    [ -f out.h5 ] && [ ! -e out.h5.partial ] || fail "resume left no complete file"
+    same_data ref.h5 out.h5 ;;
+  sigterm_single_rank)
+    reference
+    interrupt TERM 1
+    [ $RC -eq 75 ] || fail "SIGTERM did not exit 75: $(cat err.txt)"
+    mpi 1 sweep sweep.ini --resume --quiet
+    expect_rc 0
+    same_data ref.h5 out.h5 ;;
+  kill9_then_resume)
+    reference
+    interrupt KILL 1.5
+    expect_partial
+    mpi 2 sweep sweep.ini --resume --quiet
+    expect_rc 0
+    same_data ref.h5 out.h5 ;;
+  *) fail "unknown case '$CASE'" ;;
+esac
+exit 0
