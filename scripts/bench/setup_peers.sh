@@ -22,7 +22,7 @@ venv="$out/venv"
 mkdir -p "$out"
 
 # --- Python venv with JAX (CPU) and Diffrax --------------------------------
-if ! "$venv/bin/python" -c 'import jax, diffrax, equinox, optax, scipy' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import jax, diffrax, equinox, optax, scipy, h5py, matplotlib' 2>/dev/null; then
   if [ ! -x "$venv/bin/python" ]; then
     echo "setup_peers: creating $venv"
     "$PYTHON" -m venv "$venv"
@@ -30,6 +30,8 @@ if ! "$venv/bin/python" -c 'import jax, diffrax, equinox, optax, scipy' 2>/dev/n
   "$venv/bin/pip" install --quiet --upgrade pip
   # CPU jax from PyPI (jaxlib's CPU wheel comes with it).
   "$venv/bin/pip" install --quiet jax diffrax equinox optax scipy
+  # For scripts/plot_sweep.py.
+  "$venv/bin/pip" install --quiet h5py matplotlib
 fi
 "$venv/bin/python" - <<'PY'
 import jax, jaxlib, diffrax, equinox
