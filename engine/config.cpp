@@ -325,7 +325,8 @@ const std::map<std::string, std::vector<std::string>>& known_config_keys() {
         "dtmin", "dtmax", "factormin", "factormax", "safety"}},
       {"params", {}},
       {"y0", {}},
-      {"sweep", {"design", "samples", "paths", "seed", "chunk", "schedule"}},
+      {"sweep",
+       {"design", "samples", "paths", "seed", "chunk", "schedule", "slice_index", "slice_count"}},
       {"output", {"file", "save"}},
   };
   return keys;

@@ -26,14 +26,23 @@ const char* const counter_names[] = {"num_steps", "num_accepted", "num_rejected"
 void write_skeleton(ResultWriter& w, const SweepPlan& plan, const RunAttributes& attributes) {
   const hid_t root = w.file();
   const ModelInfo& model = *plan.model;
-  const hsize_t n_traj = static_cast<hsize_t>(plan.n_traj);
+  // The slice's rows, blocks and chunks (the whole sweep's without slicing).
+  const hsize_t n_traj = static_cast<hsize_t>(plan.slice_n_traj());
   const hsize_t n_save = static_cast<hsize_t>(plan.n_save());
   const hsize_t n_state = static_cast<hsize_t>(model.n_state);
   const hsize_t n_param = static_cast<hsize_t>(model.n_param);
-  const hsize_t n_blocks = static_cast<hsize_t>(plan.n_blocks);
-  const hsize_t n_chunks = static_cast<hsize_t>(plan.n_chunks);
+  const hsize_t n_blocks = static_cast<hsize_t>(plan.slice_n_blocks());
+  const hsize_t n_chunks = static_cast<hsize_t>(plan.slice_n_chunks());
 
   write_root_attributes(w, attributes);
+  if (plan.is_slice()) {
+    // What `kode merge` needs to place the part's rows in the whole sweep.
+    w.scalar_attribute(root, "slice_index", H5T_NATIVE_LLONG, plan.slice_index);
+    w.scalar_attribute(root, "slice_count", H5T_NATIVE_LLONG, plan.slice_count);
+    w.scalar_attribute(root, "first_traj", H5T_NATIVE_LLONG, plan.slice_first());
+    w.scalar_attribute(root, "first_chunk", H5T_NATIVE_LLONG, plan.chunk_begin);
+    w.scalar_attribute(root, "n_traj_total", H5T_NATIVE_LLONG, plan.n_traj);
+  }
   Handle ts = w.dataset(root, "ts", H5T_NATIVE_DOUBLE, {n_save}, plan.spec.ts);
   w.make_scale(ts.get(), "time");
   Handle traj = w.preallocated_dataset(root, "traj", H5T_NATIVE_LLONG, {n_traj});
@@ -85,7 +94,7 @@ void write_skeleton(ResultWriter& w, const SweepPlan& plan, const RunAttributes&
     Handle sweep = w.group(root, "sweep");
     w.scalar_attribute(sweep.get(), "block_size", H5T_NATIVE_LLONG, plan.block_size);
     w.scalar_attribute(sweep.get(), "chunk", H5T_NATIVE_LLONG, plan.chunk);
-    w.scalar_attribute(sweep.get(), "n_chunks", H5T_NATIVE_LLONG, plan.n_chunks);
+    w.scalar_attribute(sweep.get(), "n_chunks", H5T_NATIVE_LLONG, plan.slice_n_chunks());
     Handle chunk = w.netcdf_dimension(sweep.get(), "chunk_index", n_chunks);
     Handle block = w.netcdf_dimension(sweep.get(), "block", n_blocks);
     const std::pair<hid_t, const char*> d_block{block.get(), "block"};
@@ -152,9 +161,9 @@ std::vector<std::int8_t> read_resume_state(const SweepPlan& plan) {
   Handle ds = h5.handle(H5Dopen2(file.get(), "sweep/chunk_done", H5P_DEFAULT), H5Dclose,
                         "H5Dopen2(sweep/chunk_done)");
   const std::vector<hsize_t> dims = dataset_dims(h5, ds.get(), "sweep/chunk_done");
-  if (dims.size() != 1 || dims[0] != static_cast<hsize_t>(plan.n_chunks))
+  if (dims.size() != 1 || dims[0] != static_cast<hsize_t>(plan.slice_n_chunks()))
     throw ConfigError("--resume: '" + path + "': /sweep/chunk_done does not have " +
-                      std::to_string(plan.n_chunks) + " chunks");
+                      std::to_string(plan.slice_n_chunks()) + " chunks");
   return read_block<std::int8_t>(h5, ds.get(), "sweep/chunk_done", H5T_NATIVE_INT8, {0}, {dims[0]});
 }
 
@@ -222,7 +231,7 @@ SweepFile SweepFile::create(const SweepPlan& plan, const RunAttributes& attribut
   QuietHdf5Errors quiet;
   on_rank0_for_all(comm, [&] { create_skeleton(plan, attributes); });
   auto impl = std::make_unique<Impl>(plan);
-  impl->done_at_open.assign(static_cast<size_t>(plan.n_chunks), 0);
+  impl->done_at_open.assign(static_cast<size_t>(plan.slice_n_chunks()), 0);
   impl->open_parallel(comm);
   return SweepFile(std::move(impl));
 }
@@ -231,7 +240,7 @@ SweepFile SweepFile::reopen(const SweepPlan& plan, MPI_Comm comm) {
   QuietHdf5Errors quiet;
   auto impl = std::make_unique<Impl>(plan);
   std::vector<std::int8_t>& done = impl->done_at_open;
-  done.assign(static_cast<size_t>(plan.n_chunks), 0);
+  done.assign(static_cast<size_t>(plan.slice_n_chunks()), 0);
   on_rank0_for_all(comm, [&] { done = read_resume_state(plan); });
   check_mpi(MPI_Bcast(done.data(), static_cast<int>(done.size()), MPI_INT8_T, 0, comm),
             "MPI_Bcast(chunk_done)");
@@ -250,6 +259,8 @@ void SweepFile::write_chunk(long long c, const std::vector<double>& params,
   Impl& f = *impl_;
   const SweepPlan& plan = f.plan;
   const hsize_t first = static_cast<hsize_t>(plan.chunk_first(c));
+  // The file holds the slice's rows only: row = global index - slice_first.
+  const hsize_t row = first - static_cast<hsize_t>(plan.slice_first());
   const hsize_t n = static_cast<hsize_t>(plan.chunk_count(c));
   const hsize_t n_save = static_cast<hsize_t>(plan.n_save());
   const hsize_t n_state = static_cast<hsize_t>(plan.model->n_state);
@@ -260,22 +271,22 @@ void SweepFile::write_chunk(long long c, const std::vector<double>& params,
 
   std::vector<long long> index(n);
   for (hsize_t i = 0; i < n; ++i) index[i] = static_cast<long long>(first + i);
-  f.write_rows(f.traj, "traj", H5T_NATIVE_LLONG, first, n, {}, index.data());
+  f.write_rows(f.traj, "traj", H5T_NATIVE_LLONG, row, n, {}, index.data());
   if (plan.stores_ys())
-    f.write_rows(f.ys, "ys", H5T_NATIVE_DOUBLE, first, n, {n_save, n_state}, result.ys.data());
+    f.write_rows(f.ys, "ys", H5T_NATIVE_DOUBLE, row, n, {n_save, n_state}, result.ys.data());
   if (n_param > 0)
-    f.write_rows(f.params, "params", H5T_NATIVE_DOUBLE, first, n, {n_param}, params.data());
-  f.write_rows(f.y0, "y0", H5T_NATIVE_DOUBLE, first, n, {n_state}, y0.data());
-  f.write_rows(f.status, "status", H5T_NATIVE_INT8, first, n, {}, result.status.data());
+    f.write_rows(f.params, "params", H5T_NATIVE_DOUBLE, row, n, {n_param}, params.data());
+  f.write_rows(f.y0, "y0", H5T_NATIVE_DOUBLE, row, n, {n_state}, y0.data());
+  f.write_rows(f.status, "status", H5T_NATIVE_INT8, row, n, {}, result.status.data());
   const std::vector<int>* counters[3] = {&result.num_steps, &result.num_accepted,
                                          &result.num_rejected};
   for (int k = 0; k < 3; ++k)
-    f.write_rows(f.counters[k], counter_names[k], H5T_NATIVE_INT, first, n, {},
-                 counters[k]->data());
+    f.write_rows(f.counters[k], counter_names[k], H5T_NATIVE_INT, row, n, {}, counters[k]->data());
 
   // Statistics blocks: a chunk holds whole blocks (sweep_plan), so its first
   // block is first / B.
-  const hsize_t first_block = first / static_cast<hsize_t>(plan.block_size);
+  const hsize_t first_block = first / static_cast<hsize_t>(plan.block_size) -
+                              static_cast<hsize_t>(plan.slice_first_block());
   const hsize_t nb = blocks.size();
   std::vector<std::int64_t> count(nb);
   std::vector<double> values[4];
@@ -294,8 +305,8 @@ void SweepFile::write_chunk(long long c, const std::vector<double>& params,
 
   // The mark last: a chunk marked done has all its data written before it.
   const std::int8_t one = 1;
-  f.write_rows(f.chunk_done, "sweep/chunk_done", H5T_NATIVE_INT8, static_cast<hsize_t>(c), 1, {},
-               &one);
+  f.write_rows(f.chunk_done, "sweep/chunk_done", H5T_NATIVE_INT8,
+               static_cast<hsize_t>(c - plan.chunk_begin), 1, {}, &one);
 }
 
 void SweepFile::close() {
@@ -325,7 +336,7 @@ SweepTotals SweepFile::finalize(const SweepPlan& plan) {
   {
     Handle done = open("sweep/chunk_done");
     const auto marks = read_block<std::int8_t>(h5, done.get(), "sweep/chunk_done", H5T_NATIVE_INT8,
-                                               {0}, {static_cast<hsize_t>(plan.n_chunks)});
+                                               {0}, {static_cast<hsize_t>(plan.slice_n_chunks())});
     for (size_t c = 0; c < marks.size(); ++c)
       if (marks[c] != 1)
         throw Hdf5Error("internal error: chunk " + std::to_string(c) + " of '" + path +
@@ -338,7 +349,7 @@ SweepTotals SweepFile::finalize(const SweepPlan& plan) {
     Handle count = open("sweep/block_count");
     Handle parts[4] = {open("sweep/block_mean"), open("sweep/block_m2"), open("sweep/block_min"),
                        open("sweep/block_max")};
-    for (hsize_t b = 0; b < static_cast<hsize_t>(plan.n_blocks); ++b) {
+    for (hsize_t b = 0; b < static_cast<hsize_t>(plan.slice_n_blocks()); ++b) {
       EnsembleStatistics block(width);
       block.count = read_block<std::int64_t>(h5, count.get(), "sweep/block_count", H5T_NATIVE_INT64,
                                              {b}, {1})[0];
@@ -367,13 +378,14 @@ SweepTotals SweepFile::finalize(const SweepPlan& plan) {
 
   // Status counts, a chunk at a time (bounded memory).
   SweepTotals totals;
-  totals.n_traj = plan.n_traj;
+  totals.n_traj = plan.slice_n_traj();
   totals.successful = total.count;
   Handle status = open("status");
-  for (long long c = 0; c < plan.n_chunks; ++c) {
-    const auto codes = read_block<std::int8_t>(h5, status.get(), "status", H5T_NATIVE_INT8,
-                                               {static_cast<hsize_t>(plan.chunk_first(c))},
-                                               {static_cast<hsize_t>(plan.chunk_count(c))});
+  for (long long c = plan.chunk_begin; c < plan.chunk_end; ++c) {
+    const auto codes =
+        read_block<std::int8_t>(h5, status.get(), "status", H5T_NATIVE_INT8,
+                                {static_cast<hsize_t>(plan.chunk_first(c) - plan.slice_first())},
+                                {static_cast<hsize_t>(plan.chunk_count(c))});
     for (std::int8_t s : codes)
       ++totals.by_status[static_cast<size_t>(s) < totals.by_status.size() ? s : 7];
   }

@@ -16,6 +16,20 @@
 //   (ensemble_statistics.hpp); attrs block_size, chunk, n_chunks
 //   root attributes as the single-run file (hdf5_writer.hpp).
 //
+// Part files ([sweep] slice_count K > 1; slice k computes chunks
+// [c0, c1) = [floor(k C/K), floor((k+1) C/K)) of the C chunks): the same
+// layout restricted to the slice, so that a part is itself a valid sweep
+// file of its trajectories, resumable with --resume like any other:
+//   /traj [n] holds the GLOBAL indices first_traj .. first_traj + n - 1, and
+//   every per-trajectory dataset (/ys, /params, /y0, /status, /stats/*) has
+//   the slice's n rows in that order; /sweep/chunk_done [c1 - c0] (attr
+//   n_chunks = c1 - c0); /sweep/block_* hold the slice's blocks (global
+//   blocks first_traj / B .. : chunks, hence slices, hold whole blocks);
+//   /ensemble is over the slice only (merge recomputes it from the blocks).
+//   Extra root attributes (int64): slice_index, slice_count, first_traj,
+//   first_chunk (c0), n_traj_total; the config attribute has the slice keys
+//   in [sweep]. `kode merge` (sweep_merge.hpp) checks and joins the parts.
+//
 // Life of the file:
 //  1. create(): rank 0 alone creates PATH.partial with the serial driver:
 //     every dataset, attribute and dimension scale, the datasets contiguous

@@ -44,6 +44,10 @@ std::string resolved_sweep_text(const SweepPlan& plan, const Config& config) {
   if (plan.design.kind() != "grid") out << "samples = " << plan.design.samples() << "\n";
   out << "paths = " << plan.design.paths() << "\nseed = " << plan.design.seed() << "\n";
   out << "chunk = " << plan.chunk << "\nschedule = " << plan.schedule << "\n";
+  // Only for a slice: the resolved config of an unsliced run stays as it
+  // was, and `kode merge` rebuilds it by dropping these two lines.
+  if (plan.is_slice())
+    out << "slice_index = " << plan.slice_index << "\nslice_count = " << plan.slice_count << "\n";
   out << "\n[output]\nfile = " << plan.output_file << "\nsave = " << plan.output_save << "\n";
   return out.str();
 }
@@ -113,6 +117,31 @@ SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& mode
   plan.schedule = config.text("sweep.schedule").value_or("static");
   if (plan.schedule != "static" && plan.schedule != "dynamic")
     throw ConfigError(config.describe("sweep.schedule") + ": expected static or dynamic");
+
+  // ---- the slice (job arrays) ----
+  if (const auto count = config.integer("sweep.slice_count")) {
+    if (*count < 1) throw ConfigError(config.describe("sweep.slice_count") + ": must be >= 1");
+    if (*count > plan.n_chunks)
+      throw ConfigError(config.describe("sweep.slice_count") +
+                        ": must be <= the number of chunks " + std::to_string(plan.n_chunks) +
+                        " (" + std::to_string(plan.n_traj) + " trajectories in chunks of " +
+                        std::to_string(plan.chunk) +
+                        "; a slice holds whole chunks: use a smaller sweep.chunk or fewer slices)");
+    plan.slice_count = *count;
+  }
+  if (const auto index = config.integer("sweep.slice_index")) {
+    if (*index < 0 || *index >= plan.slice_count)
+      throw ConfigError(
+          config.describe("sweep.slice_index") +
+          ": must be >= 0 and < sweep.slice_count = " + std::to_string(plan.slice_count));
+    plan.slice_index = *index;
+  } else if (plan.slice_count > 1) {
+    throw ConfigError(
+        "missing key 'sweep.slice_index': sweep.slice_count = " + std::to_string(plan.slice_count) +
+        " needs the slice to compute (0 to " + std::to_string(plan.slice_count - 1) + ")");
+  }
+  plan.chunk_begin = plan.slice_index * plan.n_chunks / plan.slice_count;
+  plan.chunk_end = (plan.slice_index + 1) * plan.n_chunks / plan.slice_count;
 
   plan.config_text = resolved_sweep_text(plan, config);
   return plan;

@@ -13,6 +13,12 @@
 //                      multiple of statistics_block_size, or >= the sweep size
 //            schedule  static (default: chunk c on rank c % n_ranks) or
 //                      dynamic (first come, first served)
+//            slice_index, slice_count  (default 0 and 1: the whole sweep)
+//                      compute only slice slice_index of slice_count: chunks
+//                      [floor(k C / K), floor((k+1) C / K)) of the C chunks,
+//                      so that every trajectory is computed exactly as in one
+//                      run; the file is a part file (sweep_file.hpp) for
+//                      `kode merge`. 1 <= slice_count <= C.
 //   [output] file (required), save = trajectories | final | statistics
 //            final: /ys is [n_traj, 1, n_state] at /ts = [t1] (the solve
 //            saves at t1 only, whatever save.ts says)
@@ -48,12 +54,31 @@ struct SweepPlan {
   std::string output_file;
   std::string output_save = "trajectories";
   std::string config_text;  // the resolved config (root attribute `config`)
+  // The slice this run computes: chunks [chunk_begin, chunk_end). Whole
+  // chunks, and chunks hold whole statistics blocks, so a slice's rows and
+  // blocks are contiguous ranges of the whole sweep's.
+  long long slice_index = 0;
+  long long slice_count = 1;
+  long long chunk_begin = 0;
+  long long chunk_end = 0;
 
   // Trajectories [first, first + count) of chunk c.
   long long chunk_first(long long c) const { return c * chunk; }
   int chunk_count(long long c) const {
     return static_cast<int>(std::min(chunk, n_traj - c * chunk));
   }
+  bool is_slice() const { return slice_count > 1; }
+  // The slice's trajectories [slice_first(), slice_first() + slice_n_traj()),
+  // chunks and statistics blocks (all equal to the sweep's without slicing).
+  long long slice_first() const { return chunk_first(chunk_begin); }
+  long long slice_n_traj() const {
+    return chunk_end > chunk_begin
+               ? chunk_first(chunk_end - 1) + chunk_count(chunk_end - 1) - slice_first()
+               : 0;
+  }
+  long long slice_n_chunks() const { return chunk_end - chunk_begin; }
+  long long slice_first_block() const { return slice_first() / block_size; }
+  long long slice_n_blocks() const { return (slice_n_traj() + block_size - 1) / block_size; }
   int n_save() const { return static_cast<int>(spec.ts.size()); }
   bool stores_ys() const { return output_save != "statistics"; }
 };

@@ -63,7 +63,7 @@ long long run_static(const SweepPlan& plan, SweepFile& file, const std::vector<l
               "MPI_Allreduce(stop requests, progress)");
     done += global[1];
     if (rank == 0 && options.progress)
-      options.progress({done, plan.n_traj, seconds_since(start), done - done_before});
+      options.progress({done, plan.slice_n_traj(), seconds_since(start), done - done_before});
     if (global[0] > 0) break;
   }
   return computed;
@@ -103,8 +103,8 @@ long long run_dynamic(const SweepPlan& plan, SweepFile& file, const std::vector<
     if (rank == 0 && options.progress) {
       // Chunks handed out, less those other ranks may still be computing.
       const long long finished = std::max(0LL, k + 1 - (n_ranks - 1));
-      const long long done = std::min(plan.n_traj, done_before + finished * plan.chunk);
-      options.progress({std::max(done, done_before + computed_trajectories), plan.n_traj,
+      const long long done = std::min(plan.slice_n_traj(), done_before + finished * plan.chunk);
+      options.progress({std::max(done, done_before + computed_trajectories), plan.slice_n_traj(),
                         seconds_since(start), computed_trajectories});
     }
   }
@@ -127,15 +127,17 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunAttributes& attributes,
   std::vector<long long> pending;
   long long done_before = 0;
   const auto& marks = file.chunks_done_at_open();
-  for (long long c = 0; c < plan.n_chunks; ++c) {
-    if (marks[static_cast<size_t>(c)] == 1)
+  for (long long c = plan.chunk_begin; c < plan.chunk_end; ++c) {
+    if (marks[static_cast<size_t>(c - plan.chunk_begin)] == 1)
       done_before += plan.chunk_count(c);
     else
       pending.push_back(c);
   }
 
+  // With one rank there is nothing to balance (and the file is the same by
+  // construction); some MPI builds also offer no RMA window to a singleton.
   const long long computed =
-      plan.schedule == "dynamic"
+      plan.schedule == "dynamic" && n_ranks > 1
           ? run_dynamic(plan, file, pending, options, rank, n_ranks, done_before, start)
           : run_static(plan, file, pending, options, rank, n_ranks, done_before, start);
   file.close();

@@ -32,7 +32,7 @@ namespace kode {
 
 struct SweepProgress {
   long long done = 0;   // trajectories finished (approximate with schedule = dynamic)
-  long long total = 0;  // trajectories in the sweep
+  long long total = 0;  // trajectories in the sweep (in its slice with slice_count > 1)
   double elapsed_s = 0.0;
   long long computed_this_run = 0;  // trajectories computed since this run started
 };

@@ -44,6 +44,10 @@ int check_sweep(const Config& config, const SingleRunArguments& arguments,
       << (plan.n_save() == 1 ? "" : "s") << "; " << plan.n_chunks << " chunk"
       << (plan.n_chunks == 1 ? "" : "s") << " of " << plan.chunk << ", schedule " << plan.schedule
       << "\n";
+  if (plan.is_slice())
+    out << "  slice " << plan.slice_index << " of " << plan.slice_count << ": chunks "
+        << plan.chunk_begin << ".." << plan.chunk_end - 1 << ", " << plan.slice_n_traj()
+        << " trajectories from " << plan.slice_first() << " (a part file for kode merge)\n";
   out << "  output: " << plan.output_file << " (HDF5, save = " << plan.output_save
       << (arguments.overwrite ? ", --overwrite" : "") << ")\n";
   std::cout << out.str();

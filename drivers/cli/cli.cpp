@@ -25,6 +25,7 @@ const std::vector<Command>& commands() {
       {"solve", "solve one trajectory: CSV on stdout, or HDF5 with [output] file", solve_command},
       {"sweep", "parameter sweeps and Monte Carlo over MPI ranks into one HDF5 file",
        sweep_command},
+      {"merge", "join the part files of a sliced sweep (job array) into one file", merge_command},
       {"check", "validate a config without computing or writing anything", check_command},
       {"interpolate", "evaluate the dense output stored in a file at new times (CSV)",
        interpolate_command},
@@ -37,7 +38,6 @@ const std::vector<Command>& commands() {
 // Part of the contract (DESIGN.md) but not built yet.
 const std::vector<std::pair<const char*, const char*>>& planned_commands() {
   static const std::vector<std::pair<const char*, const char*>> list = {
-      {"merge", "join job-array parts into one file"},
       {"train", "train a neural ODE"},
   };
   return list;
@@ -61,7 +61,7 @@ std::string usage_text() {
       "  [solver] method, controller, dt0, rtol, atol, max_steps, pcoeff, icoeff, dcoeff,\n"
       "           dtmin, dtmax, factormin, factormax, safety\n"
       "  [params] <model parameters>  [y0] <model states>  [output] file, save\n"
-      "  [sweep] design, samples, paths, seed, chunk, schedule\n"
+      "  [sweep] design, samples, paths, seed, chunk, schedule, slice_index, slice_count\n"
       "Kokkos options (--kokkos-...) are passed to Kokkos.\n"
       "\nExit status: 0 done; 1 a trajectory stopped early (solve); 2 bad input (nothing\n"
       "written); 70 internal error; 74 I/O error writing or reading a file; 75 sweep\n"
@@ -89,7 +89,7 @@ int dispatch(const std::vector<std::string>& args, CommandContext& context) {
   for (const auto& [planned, summary] : planned_commands())
     if (name == planned)
       throw ConfigError(std::string("kode ") + planned + " is not implemented yet (" + summary +
-                        "); available: solve, sweep, check, interpolate, models, solvers");
+                        "); available: solve, sweep, merge, check, interpolate, models, solvers");
   std::vector<std::string> names;
   for (const auto& c : commands()) names.push_back(c.name);
   for (const auto& p : planned_commands()) names.push_back(p.first);

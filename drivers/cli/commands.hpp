@@ -40,6 +40,7 @@ void install_stop_handlers();
 
 int solve_command(const std::vector<std::string>& args, CommandContext& context);
 int sweep_command(const std::vector<std::string>& args, CommandContext& context);
+int merge_command(const std::vector<std::string>& args, CommandContext& context);
 int check_command(const std::vector<std::string>& args, CommandContext& context);
 int interpolate_command(const std::vector<std::string>& args, CommandContext& context);
 int models_command(const std::vector<std::string>& args, CommandContext& context);

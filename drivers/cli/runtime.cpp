@@ -17,6 +17,10 @@ MpiRuntime::MpiRuntime() {
       throw std::runtime_error("MPI_Init_thread failed");
     owns_ = true;
   }
+  // Errors come back as return codes (kode checks every call and says what
+  // failed) instead of aborting inside the MPI library.
+  if (MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN) != MPI_SUCCESS)
+    throw std::runtime_error("MPI_Comm_set_errhandler(MPI_COMM_WORLD) failed");
   if (MPI_Comm_rank(MPI_COMM_WORLD, &rank_) != MPI_SUCCESS ||
       MPI_Comm_size(MPI_COMM_WORLD, &size_) != MPI_SUCCESS)
     throw std::runtime_error("MPI_Comm_rank/MPI_Comm_size failed on MPI_COMM_WORLD");

@@ -34,6 +34,9 @@ const char* const sweep_summary =
     "finished chunks saved (exit 75); run the same command with --resume to\n"
     "finish. Progress goes to stderr on rank 0 (a bar on a terminal, a line every\n"
     "few seconds otherwise).\n"
+    "Job arrays: [sweep] slice_index = k, slice_count = K computes slice k of K (whole\n"
+    "chunks; 1 <= K <= the number of chunks) into a part file; kode merge OUT.h5\n"
+    "PART.h5 ... joins the K parts into the file of one run of the whole sweep.\n"
     "Exit status: 0 done; 2 bad input (nothing computed or written); 74 an I/O\n"
     "error; 75 stopped on a signal, resumable with --resume.";
 
@@ -43,7 +46,6 @@ volatile std::sig_atomic_t stop_flag = 0;
 extern "C" void request_stop(int) {
   stop_flag = 1;
 }
-
 
 std::string seconds_text(double s) {
   char buf[32];

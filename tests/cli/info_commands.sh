@@ -30,7 +30,7 @@ case "$CASE" in
     run_kode solve -h
     expect_rc 0 ;;
   not_implemented)
-    for cmd in merge train; do
+    for cmd in train; do
       run_kode $cmd
       expect_rc 2
       expect_stderr_has "kode $cmd is not implemented yet"

@@ -101,6 +101,22 @@ reference() {  # out_ref.h5: 1 rank, static, default chunk
   [ -f ref.h5 ] && [ ! -e ref.h5.partial ] || fail "reference run left no complete file"
 }
 
+# slices K: part_k.h5 = slice k of K, alternately on 1 rank (static) and 2
+# ranks (dynamic).
+slices() {
+  local k
+  for ((k = 0; k < $1; k++)); do
+    if ((k % 2 == 0)); then
+      mpi 1 sweep sweep.ini --output.file=part_$k.h5 --sweep.slice_index=$k --sweep.slice_count=$1 --quiet
+    else
+      mpi 2 sweep sweep.ini --output.file=part_$k.h5 --sweep.slice_index=$k --sweep.slice_count=$1 \
+        --sweep.schedule=dynamic --quiet
+    fi
+    expect_rc 0
+    [ -f part_$k.h5 ] || fail "slice $k wrote no part_$k.h5"
+  done
+}
+
 case "$CASE" in
   ranks_and_chunks)
     reference
@@ -266,6 +282,90 @@ case "$CASE" in
     mpi 2 sweep sweep.ini --resume --quiet
     expect_rc 0
     same_data ref.h5 out.h5 ;;
+  slices_merge)
+    # 8 chunks in 3 slices: chunks 0-1, 2-4, 5-7, on 1 or 2 ranks, either
+    # schedule; merged in any order, the file equals one run's.
+    reference
+    slices 3
+    run_kode merge merged.h5 part_2.h5 part_0.h5 part_1.h5
+    expect_rc 0
+    expect_stderr_has "3 parts" "8192 trajectories" "merged.h5"
+    [ -f merged.h5 ] && [ ! -e merged.h5.partial ] || fail "merge left no complete file"
+    same_data ref.h5 merged.h5
+    # A part holds its slice only, with global indices.
+    h5ls part_1.h5/ys | grep -q '{3072, 21, 2}' || fail "part_1 /ys shape: $(h5ls part_1.h5/ys)"
+    [ "$(h5_values part_1.h5 /traj | head -n 1)" = 2048 ] || fail "part_1 /traj does not start at 2048"
+    [ "$(h5_values part_1.h5 /first_traj -a)" = 2048 ] || fail "part_1 first_traj attribute"
+    h5_values merged.h5 /config -a | grep -q 'slice_' && fail "merged config keeps the slice keys"
+    h5_values merged.h5 /config -a | grep -q 'file = merged.h5' || fail "merged config file"
+    # save = statistics: no /ys in the parts, the same /ensemble.
+    mpi 1 sweep sweep.ini --output.file=sref.h5 --output.save=statistics --quiet
+    expect_rc 0
+    for k in 0 1; do
+      mpi 2 sweep sweep.ini --output.file=s_$k.h5 --output.save=statistics \
+        --sweep.slice_index=$k --sweep.slice_count=2 --quiet
+      expect_rc 0
+    done
+    run_kode merge smerged.h5 s_0.h5 s_1.h5 --quiet
+    expect_rc 0
+    same_data sref.h5 smerged.h5 ;;
+  merge_errors)
+    slices 3
+    mpi 1 sweep sweep.ini --output.file=other_1.h5 --solver.rtol=1e-7 --sweep.slice_index=1 \
+      --sweep.slice_count=3 --quiet
+    expect_rc 0
+    before=$(snapshot)
+    run_kode merge out.h5 part_0.h5 part_2.h5
+    expect_rc 2
+    expect_stderr_has "missing slice 1" "slice_count = 3"
+    run_kode merge out.h5 part_0.h5 part_1.h5 part_1.h5 part_2.h5
+    expect_rc 2
+    expect_stderr_has "duplicate slice 1" "part_1.h5"
+    run_kode merge out.h5 part_0.h5 other_1.h5 part_2.h5
+    expect_rc 2
+    expect_stderr_has "other_1.h5" "another sweep" "rtol"
+    cp part_1.h5 part_1.h5.partial
+    before=$(snapshot)
+    run_kode merge out.h5 part_0.h5 part_1.h5.partial part_2.h5
+    expect_rc 2
+    expect_stderr_has "part_1.h5.partial" "--resume"
+    run_kode merge out.h5 part_0.h5 nonexistent.h5 part_2.h5
+    expect_rc 2
+    expect_stderr_has "nonexistent.h5"
+    [ "$(snapshot)" = "$before" ] || fail "files changed"
+    echo "precious" >out.h5
+    before=$(snapshot)
+    run_kode merge out.h5 part_0.h5 part_1.h5 part_2.h5
+    expect_rc 2
+    expect_stderr_has "out.h5" "already exists" "--overwrite"
+    [ "$(snapshot)" = "$before" ] || fail "files changed"
+    run_kode merge out.h5 part_0.h5 part_1.h5 part_2.h5 --overwrite --quiet
+    expect_rc 0
+    h5ls out.h5/ys >/dev/null || fail "--overwrite did not write the file" ;;
+  slice_bad_input)
+    before=$(snapshot)
+    mpi 2 sweep sweep.ini --sweep.slice_index=3 --sweep.slice_count=3
+    expect_rc 2
+    expect_stderr_has "sweep.slice_index" "3"
+    mpi 1 sweep sweep.ini --sweep.slice_index=0 --sweep.slice_count=9
+    expect_rc 2
+    expect_stderr_has "sweep.slice_count" "8"
+    mpi 1 sweep sweep.ini --sweep.slice_index=0 --sweep.slice_count=0
+    expect_rc 2
+    expect_stderr_has "sweep.slice_count"
+    mpi 1 sweep sweep.ini --sweep.slice_count=2
+    expect_rc 2
+    expect_stderr_has "sweep.slice_index"
+    mpi 1 sweep sweep.ini --sweep.slice_index=-1 --sweep.slice_count=2
+    expect_rc 2
+    expect_stderr_has "sweep.slice_index"
+    [ "$(snapshot)" = "$before" ] || fail "files changed"
+    run_kode merge --help
+    expect_rc 0
+    expect_stdout_has "Usage: kode merge" "--overwrite" "slice_count"
+    run_kode merge out.h5
+    expect_rc 2
+    expect_stderr_has "part file" ;;
   *) fail "unknown case '$CASE'" ;;
 esac
 exit 0
