@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -18,6 +19,30 @@
 
 namespace kode {
 
+// A batch solver for one model and one method whose device buffers persist
+// between calls (BatchSolver behind a virtual call), for loops over chunks.
+class AnyBatchSolver {
+ public:
+  virtual ~AnyBatchSolver() = default;
+  // params [n_traj][n_param], y0 [n_traj][n_state], row-major; the result
+  // goes into `out`, reusing its storage.
+  virtual void solve(const SolveSpec& spec, const std::vector<double>& params,
+                     const std::vector<double>& y0, int n_traj, BatchResult& out) = 0;
+};
+
+template <class Model, class Tableau>
+class TypedBatchSolver final : public AnyBatchSolver {
+ public:
+  explicit TypedBatchSolver(const Model& model) : solver_(model) {}
+  void solve(const SolveSpec& spec, const std::vector<double>& params,
+             const std::vector<double>& y0, int n_traj, BatchResult& out) override {
+    solver_.solve(spec, params, y0, n_traj, out);
+  }
+
+ private:
+  BatchSolver<Model, Tableau> solver_;
+};
+
 struct ModelInfo {
   std::string name;
   int n_state = 0;
@@ -28,6 +53,9 @@ struct ModelInfo {
   std::function<BatchResult(const SolveSpec&, const std::vector<double>& params,
                             const std::vector<double>& y0, int n_traj)>
       solve;
+  // A persistent solver for `method` (throws std::invalid_argument for an
+  // unknown method).
+  std::function<std::unique_ptr<AnyBatchSolver>(const std::string& method)> make_solver;
 };
 
 namespace detail {
@@ -55,14 +83,19 @@ ModelInfo make_model_info(const Model& model = Model{}) {
   for (int i = 0; i < Model::n_state; ++i) info.state_names.push_back(Model::state_names[i]);
   if constexpr (Model::n_param > 0)
     for (int j = 0; j < Model::n_param; ++j) info.param_names.push_back(Model::param_names[j]);
-  info.solve = [model](const SolveSpec& spec, const std::vector<double>& params,
-                       const std::vector<double>& y0, int n_traj) {
-    BatchResult result;
-    const bool known = dispatch_solver(spec.method, [&](auto tag) {
+  info.make_solver = [model](const std::string& method) {
+    std::unique_ptr<AnyBatchSolver> solver;
+    const bool known = dispatch_solver(method, [&](auto tag) {
       using Tableau = typename decltype(tag)::type;
-      result = solve_batch<Model, Tableau>(model, spec, params, y0, n_traj);
+      solver = std::make_unique<TypedBatchSolver<Model, Tableau>>(model);
     });
-    if (!known) throw std::invalid_argument("unknown solver.method '" + spec.method + "'");
+    if (!known) throw std::invalid_argument("unknown solver.method '" + method + "'");
+    return solver;
+  };
+  info.solve = [make = info.make_solver](const SolveSpec& spec, const std::vector<double>& params,
+                                         const std::vector<double>& y0, int n_traj) {
+    BatchResult result;
+    make(spec.method)->solve(spec, params, y0, n_traj, result);
     return result;
   };
   return info;
