@@ -12,16 +12,11 @@
 #include <limits>
 #include <sstream>
 
+#include "engine/call_syntax.hpp"
+
 namespace kode {
 
 namespace {
-
-std::string trim(const std::string& s) {
-  const auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
-  auto b = std::find_if_not(s.begin(), s.end(), is_space);
-  auto e = std::find_if_not(s.rbegin(), s.rend(), is_space).base();
-  return b < e ? std::string(b, e) : std::string();
-}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -50,7 +45,7 @@ std::vector<KeyLine> scan_key_lines(const std::string& text, const std::string& 
   while (std::getline(in, raw)) {
     ++line;
     const auto hash = raw.find('#');
-    const std::string s = trim(hash == std::string::npos ? raw : raw.substr(0, hash));
+    const std::string s = trim_spaces(hash == std::string::npos ? raw : raw.substr(0, hash));
     if (s.empty()) continue;
     if (s.front() == '[' && s.back() == ']') {
       prefix = s.substr(1, s.size() - 2);
@@ -61,7 +56,7 @@ std::vector<KeyLine> scan_key_lines(const std::string& text, const std::string& 
     if (eq == std::string::npos)
       throw ConfigError(source + ":" + std::to_string(line) + ": invalid line '" + s +
                         "' (expected 'key = value' or '[section]')");
-    std::string name = trim(s.substr(0, eq));
+    std::string name = trim_spaces(s.substr(0, eq));
     if (name.empty())
       throw ConfigError(source + ":" + std::to_string(line) + ": invalid line '" + s +
                         "' (no key before '=')");
@@ -79,35 +74,6 @@ std::string section_of(const std::string& key) {
 std::string name_in_section(const std::string& key) {
   const auto dot = key.find('.');
   return dot == std::string::npos ? key : key.substr(dot + 1);
-}
-
-// Splits "a, b, c" at top-level commas.
-std::vector<std::string> split_arguments(const std::string& inside) {
-  std::vector<std::string> args;
-  std::string current;
-  for (char c : inside) {
-    if (c == ',') {
-      args.push_back(trim(current));
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  args.push_back(trim(current));
-  return args;
-}
-
-// "name(args)" -> (name, args); false when the text has no call form.
-bool split_call(const std::string& text, std::string& name, std::string& inside) {
-  const std::string s = trim(text);
-  const auto open = s.find('(');
-  if (open == std::string::npos || s.empty() || s.back() != ')') return false;
-  name = trim(s.substr(0, open));
-  if (name.empty()) return false;
-  for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  inside = s.substr(open + 1, s.size() - open - 2);
-  return true;
 }
 
 }  // namespace
@@ -164,7 +130,7 @@ void Config::read_text(const std::string& text, const std::string& source) {
 }
 
 void Config::set(const std::string& key, const std::string& text, const std::string& origin) {
-  entries_[key] = ConfigValue{trim(text), origin};
+  entries_[key] = ConfigValue{trim_spaces(text), origin};
 }
 
 const ConfigValue* Config::find(const std::string& key) const {
@@ -224,7 +190,7 @@ std::optional<std::vector<double>> Config::times(const std::string& key) const {
 // ---- value parsers ----
 
 double parse_number(const std::string& raw, const std::string& what) {
-  const std::string text = trim(raw);
+  const std::string text = trim_spaces(raw);
   if (text.empty()) throw ConfigError(what + ": expected a number, got an empty value");
   // from_chars: locale-independent and all-or-nothing, unlike strtod/stod.
   const char* begin = text.data();
@@ -240,7 +206,7 @@ double parse_number(const std::string& raw, const std::string& what) {
 }
 
 long long parse_integer(const std::string& raw, const std::string& what) {
-  const std::string text = trim(raw);
+  const std::string text = trim_spaces(raw);
   if (text.empty()) throw ConfigError(what + ": expected an integer, got an empty value");
   const char* begin = text.data();
   const char* end = text.data() + text.size();
@@ -261,7 +227,7 @@ long long parse_integer(const std::string& raw, const std::string& what) {
 }
 
 bool parse_boolean(const std::string& raw, const std::string& what) {
-  const std::string text = lower(trim(raw));
+  const std::string text = lower(trim_spaces(raw));
   if (text == "true" || text == "1" || text == "yes") return true;
   if (text == "false" || text == "0" || text == "no") return false;
   throw ConfigError(what + ": expected true/false (or yes/no, 1/0)");
@@ -297,8 +263,7 @@ std::vector<double> parse_times(const std::string& raw, const std::string& what)
     return ts;
   }
   if (name == "list") {
-    if (args.size() == 1 && args[0].empty())
-      throw ConfigError(what + ": list() needs at least one time");
+    if (args.empty()) throw ConfigError(what + ": list() needs at least one time");
     std::vector<double> ts;
     for (size_t i = 0; i < args.size(); ++i)
       ts.push_back(parse_number(args[i], what + ", list item " + std::to_string(i + 1)));

@@ -9,6 +9,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "engine/call_syntax.hpp"
 #include "engine/config.hpp"
 
 namespace kode {
@@ -25,42 +26,6 @@ constexpr std::uint32_t kPurposeSobolShift = 3;
 // 2^53: beyond it trajectory indices are no longer exact as doubles (progress
 // arithmetic, HDF5 readers in Python); far beyond any real sweep.
 constexpr long long kMaxTrajectories = 1LL << 53;
-
-std::string trim(const std::string& s) {
-  const auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
-  auto b = std::find_if_not(s.begin(), s.end(), is_space);
-  auto e = std::find_if_not(s.rbegin(), s.rend(), is_space).base();
-  return b < e ? std::string(b, e) : std::string();
-}
-
-// "name(args)" -> (name, args); false when the text has no call form.
-bool split_call(const std::string& s, std::string& name, std::string& inside) {
-  const auto open = s.find('(');
-  if (open == std::string::npos || s.empty() || s.back() != ')') return false;
-  name = trim(s.substr(0, open));
-  if (name.empty()) return false;
-  for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  inside = s.substr(open + 1, s.size() - open - 2);
-  return true;
-}
-
-// Splits "a, b, c" at commas; "" (no arguments) gives an empty list.
-std::vector<std::string> split_arguments(const std::string& inside) {
-  std::vector<std::string> args;
-  if (trim(inside).empty()) return args;
-  std::string current;
-  for (char c : inside) {
-    if (c == ',') {
-      args.push_back(trim(current));
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  args.push_back(trim(current));
-  return args;
-}
 
 const std::vector<std::string>& design_functions() {
   static const std::vector<std::string> names = {"list",    "linspace", "logspace",
@@ -266,7 +231,7 @@ double DesignValue::quantile(double u) const {
 }
 
 DesignValue parse_design_value(const std::string& raw, const std::string& key) {
-  const std::string text = trim(raw);
+  const std::string text = trim_spaces(raw);
   const std::string in = " in '" + text + "'";
   DesignValue v;
   std::string name, inside;
@@ -373,7 +338,7 @@ Design make_design(const std::vector<std::string>& names, const std::vector<std:
 
   // The kind: "" lets the values decide, so a pure grid or a plain Monte
   // Carlo needs no [sweep] design line.
-  std::string kind = trim(kind_text);
+  std::string kind = trim_spaces(kind_text);
   if (kind.empty()) {
     kind = n_distributions > 0 || samples ? "random" : "grid";
   } else if (std::find(design_kinds().begin(), design_kinds().end(), kind) ==
@@ -399,7 +364,7 @@ Design make_design(const std::vector<std::string>& names, const std::vector<std:
   if (kind == "grid") {
     if (first_distribution >= 0) {
       const std::size_t k = static_cast<std::size_t>(first_distribution);
-      throw ConfigError(names[k] + ": '" + trim(values[k]) +
+      throw ConfigError(names[k] + ": '" + trim_spaces(values[k]) +
                         "' is a random distribution, but sweep.design = grid takes only " +
                         "numbers and axes (list, linspace, logspace); use design = random, " +
                         "lhs or sobol");
@@ -414,9 +379,9 @@ Design make_design(const std::vector<std::string>& names, const std::vector<std:
       throw ConfigError("sweep.design = " + kind +
                         " needs at least one random distribution (uniform, normal, lognormal) " +
                         "in [params] or [y0]");
-    if (!samples && trim(kind_text).empty()) {
+    if (!samples && trim_spaces(kind_text).empty()) {
       const std::size_t k = static_cast<std::size_t>(first_distribution);
-      throw ConfigError(names[k] + ": '" + trim(values[k]) +
+      throw ConfigError(names[k] + ": '" + trim_spaces(values[k]) +
                         "' is a random distribution, which needs sweep.samples (the number of " +
                         "points to draw)");
     }
