@@ -10,6 +10,7 @@ namespace math {
 
 #if KOKKOS_VERSION >= 40000
 using Kokkos::cbrt;
+using Kokkos::cos;
 using Kokkos::exp;
 using Kokkos::fabs;
 using Kokkos::isfinite;
@@ -19,6 +20,7 @@ using Kokkos::pow;
 using Kokkos::sqrt;
 #else
 using Kokkos::Experimental::cbrt;
+using Kokkos::Experimental::cos;
 using Kokkos::Experimental::exp;
 using Kokkos::Experimental::fabs;
 using Kokkos::Experimental::isfinite;
