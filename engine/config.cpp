@@ -377,4 +377,17 @@ std::string nearest_name(const std::string& word, const std::vector<std::string>
   return best;
 }
 
+std::optional<ConfigTextDifference> first_line_difference(const std::string& first,
+                                                          const std::string& second) {
+  std::istringstream a(first), b(second);
+  std::string la, lb;
+  for (int line = 1;; ++line) {
+    const bool ha = static_cast<bool>(std::getline(a, la));
+    const bool hb = static_cast<bool>(std::getline(b, lb));
+    if (!ha && !hb) return std::nullopt;
+    if (!ha || !hb || la != lb)
+      return ConfigTextDifference{line, ha ? la : "<end>", hb ? lb : "<end>"};
+  }
+}
+
 }  // namespace kode

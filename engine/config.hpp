@@ -86,6 +86,15 @@ std::size_t edit_distance(const std::string& a, const std::string& b);
 // plausible typo.
 std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates);
 
+// Where two resolved config texts first differ (for resume and merge
+// messages): the 1-based line and both lines, "<end>" for a text that ended.
+struct ConfigTextDifference {
+  int line = 0;
+  std::string first, second;
+};
+std::optional<ConfigTextDifference> first_line_difference(const std::string& first,
+                                                          const std::string& second);
+
 // The command-line spellings --model, --solver, ... of "section.key".
 const std::map<std::string, std::string>& config_key_aliases();
 

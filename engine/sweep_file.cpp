@@ -2,8 +2,8 @@
 
 #include <cstdio>
 #include <limits>
-#include <sstream>
 
+#include "engine/config.hpp"
 #include "engine/hdf5_writer.hpp"
 #include "engine/mpi_check.hpp"
 #include "kernels/status.hpp"
@@ -127,16 +127,9 @@ void create_skeleton(const SweepPlan& plan, const RunAttributes& attributes) {
 
 // The first line where two config texts differ, for the resume message.
 std::string first_difference(const std::string& stored, const std::string& now) {
-  std::istringstream a(stored), b(now);
-  std::string la, lb;
-  for (int line = 1;; ++line) {
-    const bool ha = static_cast<bool>(std::getline(a, la));
-    const bool hb = static_cast<bool>(std::getline(b, lb));
-    if (!ha && !hb) return "";
-    if (!ha || !hb || la != lb)
-      return "line " + std::to_string(line) + ": stored '" + (ha ? la : "<end>") + "', now '" +
-             (hb ? lb : "<end>") + "'";
-  }
+  const auto d = first_line_difference(stored, now);
+  if (!d) return "";
+  return "line " + std::to_string(d->line) + ": stored '" + d->first + "', now '" + d->second + "'";
 }
 
 // Rank 0, serial driver: checks that PATH.partial belongs to this run and

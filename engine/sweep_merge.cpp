@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "engine/config.hpp"
 #include "engine/hdf5_writer.hpp"
 
 namespace kode {
@@ -40,15 +41,8 @@ std::string whole_sweep_text(const std::string& text) {
 }
 
 std::string first_difference(const std::string& a_text, const std::string& b_text) {
-  std::istringstream a(a_text), b(b_text);
-  std::string la, lb;
-  for (int line = 1;; ++line) {
-    const bool ha = static_cast<bool>(std::getline(a, la));
-    const bool hb = static_cast<bool>(std::getline(b, lb));
-    if (!ha && !hb) return "";
-    if (!ha || !hb || la != lb)
-      return "'" + (ha ? la : "<end>") + "' vs '" + (hb ? lb : "<end>") + "'";
-  }
+  const auto d = first_line_difference(a_text, b_text);
+  return d ? "'" + d->first + "' vs '" + d->second + "'" : "";
 }
 
 bool same_file(const std::string& a, const std::string& b) {
