@@ -59,6 +59,7 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const dou
   if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
 
   PidHistory history;
+  const PidCoefficients pid = pid_coefficients(control, Tableau::order);
   double t = t0;
   // Steps that would end within ~100 ulp of t1 end exactly at t1 instead, so
   // that no step (and no dense-output interval) is vanishingly short.
@@ -78,7 +79,7 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const dou
     if (adaptive) {
       const double e = scaled_error_mean_square(y, y1, err, control.rtol, control.atol);
       if (!math::isfinite(e)) return Status::nonfinite;
-      const PidDecision d = pid_adapt(control, e, Tableau::order, history);
+      const PidDecision d = pid_adapt(control, pid, e, history);
       accept = d.accept;
       factor = d.factor;
     }

@@ -43,18 +43,28 @@ struct PidDecision {
   double factor;  // next |dt| = factor * |this step's dt|
 };
 
+// The exponents b1/k, b2/k, b3/k of the PID update. They depend only on the
+// controller settings and the error order, so a trajectory computes them
+// once instead of dividing three times in every step.
+struct PidCoefficients {
+  double coeff1, coeff2, coeff3;
+};
+
+KOKKOS_INLINE_FUNCTION PidCoefficients pid_coefficients(const StepSizeControl& c, int error_order) {
+  const double k = static_cast<double>(error_order);
+  return PidCoefficients{(c.icoeff + c.pcoeff + c.dcoeff) / k, -(c.pcoeff + 2.0 * c.dcoeff) / k,
+                         c.dcoeff / k};
+}
+
 // One PID update from the mean square ms = ||scaled error||_RMS^2, which must
 // be finite (the caller stops a trajectory on NaN/Inf first). Arithmetically
 // the same as Diffrax with inv = 1/sqrt(ms): inv^c = ms^(-c/2), so the
 // default I controller costs one pow per step and no square root or division
 // on the step's critical path.
-KOKKOS_INLINE_FUNCTION PidDecision pid_adapt(const StepSizeControl& c, double mean_square,
-                                             int error_order, PidHistory& h) {
+KOKKOS_INLINE_FUNCTION PidDecision pid_adapt(const StepSizeControl& c, const PidCoefficients& e,
+                                             double mean_square, PidHistory& h) {
   const bool accept = mean_square < 1.0;
-  const double k = static_cast<double>(error_order);
-  const double coeff1 = (c.icoeff + c.pcoeff + c.dcoeff) / k;
-  const double coeff2 = -(c.pcoeff + 2.0 * c.dcoeff) / k;
-  const double coeff3 = c.dcoeff / k;
+  const double coeff1 = e.coeff1, coeff2 = e.coeff2, coeff3 = e.coeff3;
   // A zero coefficient contributes exactly 1 (Diffrax skips the power), which
   // keeps 0^0 and inf^0 out of the arithmetic. ms = 0 gives +inf, clamped.
   const double f1 = coeff1 == 0.0 ? 1.0 : math::pow(mean_square, -0.5 * coeff1);
