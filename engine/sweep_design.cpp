@@ -1,7 +1,5 @@
 #include "engine/sweep_design.hpp"
 
-#include <Random123/philox.h>
-
 #include <algorithm>
 #include <boost/random/sobol.hpp>
 #include <cctype>
@@ -11,6 +9,7 @@
 
 #include "engine/call_syntax.hpp"
 #include "engine/config.hpp"
+#include "kernels/counter_rng.hpp"
 
 namespace kode {
 
@@ -97,22 +96,16 @@ double polynomial7(const double* c, double r) {
 
 // ---- building blocks ----
 
+// The kernels' Philox draw and open-interval map, so that the host-side
+// designs and the device-side random numbers are one implementation.
 PhiloxBits philox_bits(std::uint64_t seed, std::uint64_t c01, std::uint32_t c2, std::uint32_t c3) {
-  using Philox = r123::Philox4x32;  // Philox4x32-10
-  const Philox::ctr_type ctr = {
-      {static_cast<std::uint32_t>(c01), static_cast<std::uint32_t>(c01 >> 32), c2, c3}};
-  const Philox::key_type key = {
-      {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
-  const Philox::ctr_type r = Philox()(ctr, key);
-  return {static_cast<std::uint64_t>(r[0]) | (static_cast<std::uint64_t>(r[1]) << 32),
-          static_cast<std::uint64_t>(r[2]) | (static_cast<std::uint64_t>(r[3]) << 32)};
+  const PhiloxOutput r = philox_draw(
+      seed, c01, static_cast<std::uint64_t>(c2) | (static_cast<std::uint64_t>(c3) << 32));
+  return {r.a, r.b};
 }
 
 double unit_open(std::uint64_t bits) {
-  // k + 1/2 with k < 2^52 needs 53 significant bits: exact. (With 53 bits
-  // of k the sum would round and could give exactly 1.)
-  const double k = static_cast<double>(bits >> 12);
-  return (k + 0.5) * 0x1p-52;
+  return open_unit_interval(bits);
 }
 
 double normal_quantile(double p) {

@@ -28,10 +28,11 @@ KOKKOS_INLINE_FUNCTION PhiloxOutput philox_draw(std::uint64_t key, std::uint64_t
                       (static_cast<std::uint64_t>(r.v[3]) << 32) | r.v[2]};
 }
 
-// 64 random bits to a double strictly inside (0, 1): the top 53 bits k give
-// (k + 1/2) 2^-53, so log(u) is always finite.
+// 64 random bits to a double strictly inside (0, 1): the top 52 bits k give
+// (k + 1/2) 2^-52, exact in a double, so 0 and 1 never occur and log(u) is
+// always finite. (With 53 bits, k + 1/2 would round and could give exactly 1.)
 KOKKOS_INLINE_FUNCTION double open_unit_interval(std::uint64_t bits) {
-  return (static_cast<double>(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+  return (static_cast<double>(bits >> 12) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
 // One standard normal from 128 random bits by the Box-Muller transform
