@@ -2,16 +2,29 @@
 // trajectory, noise dimension), queryable at any t without storing the path
 // (X. Li, T.-K. L. Wong, R. T. Q. Chen, D. Duvenaud, "Scalable gradients for
 // stochastic differential equations", AISTATS 2020, Sec. 5; Diffrax's
-// VirtualBrownianTree). W(t1) is drawn at the root; W at the midpoint of an
-// interval [a, b] is drawn from the Brownian bridge,
-//   W(m) | W(a), W(b) ~ N((W(a) + W(b)) / 2, (b - a) / 4),
-// with a normal keyed by the interval's node number (root 1, children 2k and
-// 2k+1), and the query bisects towards t until the interval is shorter than
-// `tol`. Inside that leaf, W(t) is the bridge mean plus the bridge standard
-// deviation times one normal keyed by the leaf, so every W(t) has exactly
-// the Brownian marginal law and the path is a deterministic, continuous
-// function of t. Every draw is Philox keyed by the path, so values never
-// depend on step sizes, rejected steps, query order, rank count or chunking.
+// VirtualBrownianTree), carrying the space-time Levy area as well, so that
+// the additive-noise solvers of strong order 1.5 (SRA1, ShARK) get it.
+//
+// Every node of the tree is an interval [a, a + h] with its increment
+// W_{a,a+h} and space-time Levy area
+//   H_{s,t} = 1/(t - s) * int_s^t (W_{s,r} - (r - s)/(t - s) W_{s,t}) dr,
+// which is N(0, (t - s)/12) and independent of W_{s,t} (J. Foster, "Numerical
+// approximations for stochastic differential equations", PhD thesis, Oxford
+// 2020, Ch. 3). The root draws (W, H) of [t0, t1]; a node is split at a point
+// a + l by drawing the left part's (W_{a,a+l}, H_{a,a+l}) from its Gaussian
+// law conditional on the node's (W, H) (split_interval below, derived by
+// linear Gaussian conditioning), with normals keyed by the node number (root
+// 1, children 2k and 2k+1). A query bisects towards t until the interval is
+// shorter than `tol` (or t is a midpoint, which is then exact); inside that
+// leaf, t splits the leaf with normals keyed by the leaf, so every single
+// query has exactly the law of Brownian motion and its time integral.
+//
+// A query returns W(t) and I(t) = int_{t0}^t W(r) dr; from two queries the
+// increment and Levy area of any step [s, t] follow (levy_increment). Every
+// draw is Philox keyed by the path, so values never depend on step sizes,
+// rejected steps, query order, rank count or chunking. Two query points
+// inside one leaf share the leaf's normals, so steps should be longer than
+// `tol` (the engine's default tol is far below any realistic step).
 #pragma once
 
 #include <cstdint>
@@ -21,41 +34,106 @@
 
 namespace kode {
 
+// W(t) and its time integral I(t) = int_{t0}^t W(r) dr along one path.
+struct BrownianState {
+  double w = 0.0;
+  double integral = 0.0;
+};
+
+// Increment W_{s,t} and space-time Levy area H_{s,t} of one step.
+struct BrownianIncrement {
+  double dw = 0.0;
+  double h = 0.0;
+};
+
+// (W, H) of [s, t] from the path's states at s and t:
+//   int_s^t W_{s,r} dr = I(t) - I(s) - (t - s) W(s),  H = that / (t - s) - W_{s,t} / 2.
+KOKKOS_INLINE_FUNCTION BrownianIncrement levy_increment(const BrownianState& at_s, double s,
+                                                        const BrownianState& at_t, double t) {
+  const double dt = t - s, dw = at_t.w - at_s.w;
+  const double area = at_t.integral - at_s.integral - dt * at_s.w;
+  return BrownianIncrement{dw, area / dt - 0.5 * dw};
+}
+
+// Conditional law of the left part [a, a + l] of an interval [a, a + h]
+// given the interval's (W, H). With r = h - l, writing the whole interval's
+// H in terms of the parts' (W1, H1), (W2, H2) gives
+//   H = (l H1 + r H2)/h + (r W1 - l W2)/(2h),
+// and Gaussian conditioning yields
+//   E[W1] = (l/h) W + 6 l r / h^2 H,          E[H1] = (l/h)^2 H,
+//   Var W1 = l r / h - 3 l^2 r^2 / h^3,        Var H1 = l/12 - l^4/(12 h^3),
+//   Cov(W1, H1) = -l^3 r / (2 h^3).
+// (At l = h/2: W1 = W/2 + 3H/2 + sqrt(h)/4 z1, H1 = H/4 - sqrt(h)/8 z1 +
+// sqrt(h/48) z2, as in Foster's thesis.) z1, z2 are independent standard
+// normals; the Cholesky factor of the 2x2 covariance maps them.
+KOKKOS_INLINE_FUNCTION BrownianIncrement split_interval(double h, double l, double w, double hh,
+                                                        NormalPair z) {
+  const double r = h - l, lh = l / h, rh = r / h;
+  const double mean_w = lh * w + 6.0 * lh * rh * hh;
+  const double mean_h = lh * lh * hh;
+  const double var_w = math::max(l * rh - 3.0 * l * lh * rh * rh, 0.0);
+  const double var_h = math::max(l / 12.0 * (1.0 - lh * lh * lh), 0.0);
+  const double cov = -0.5 * l * lh * lh * rh;
+  const double sw = math::sqrt(var_w);
+  const double c = sw > 0.0 ? cov / sw : 0.0;
+  const double d = math::sqrt(math::max(var_h - c * c, 0.0));
+  return BrownianIncrement{mean_w + sw * z.z1, mean_h + c * z.z1 + d * z.z2};
+}
+
 class VirtualBrownianTree {
  public:
   KOKKOS_INLINE_FUNCTION VirtualBrownianTree(double t0, double t1, double tol, std::uint64_t seed,
                                              std::uint64_t trajectory, std::uint32_t dimension)
       : t0_(t0), t1_(t1), tol_(tol), key_(path_key(seed, trajectory, dimension)) {}
 
-  // W(t), with W(t0) = 0; t is clamped to [t0, t1].
-  KOKKOS_INLINE_FUNCTION double operator()(double t) const {
-    double a = t0_, b = t1_, wa = 0.0, wb = math::sqrt(t1_ - t0_) * draw(1, kRoot);
-    if (!(t > t0_)) return 0.0;
-    if (!(t < t1_)) return wb;
+  // W(t) and I(t), with W(t0) = I(t0) = 0; t is clamped to [t0, t1].
+  KOKKOS_INLINE_FUNCTION BrownianState state(double t) const {
+    const double span = t1_ - t0_;
+    const NormalPair root = draw(1, kRoot);
+    // The node [a, a + h] with W(a), I(a) and its own increment and area.
+    double a = t0_, h = span, wa = 0.0, ia = 0.0;
+    double w = math::sqrt(span) * root.z1, hh = math::sqrt(span / 12.0) * root.z2;
+    if (!(t > t0_)) return BrownianState{};
+    if (!(t < t1_)) return BrownianState{w, span * (0.5 * w + hh)};
     std::uint64_t node = 1;
     // 62 levels keep node numbers inside 64 bits (and intervals far below
     // any double spacing of a realistic span).
-    for (int depth = 0; depth < 62 && b - a > tol_; ++depth) {
-      const double m = 0.5 * (a + b);
-      const double wm = 0.5 * (wa + wb) + 0.5 * math::sqrt(b - a) * draw(node, kMidpoint);
+    for (int depth = 0; depth < 62 && h > tol_; ++depth) {
+      const double half = 0.5 * h, m = a + half;
+      const BrownianIncrement left = split_interval(h, half, w, hh, draw(node, kMidpoint));
       if (t < m) {
-        b = m;
-        wb = wm;
+        w = left.dw;
+        hh = left.h;
         node = 2 * node;
       } else {
+        const double right_w = w - left.dw;
+        const double right_h = 2.0 * hh - left.h - 0.5 * (left.dw - right_w);
+        ia += half * (wa + left.h + 0.5 * left.dw);
+        wa += left.dw;
         a = m;
-        wa = wm;
+        w = right_w;
+        hh = right_h;
         node = 2 * node + 1;
+        if (t == m) return BrownianState{wa, ia};
       }
+      h = half;
     }
-    const double mean = wa + (wb - wa) * (t - a) / (b - a);
-    const double variance = (t - a) * (b - t) / (b - a);
-    return mean + math::sqrt(variance) * draw(node, kLeaf);
+    const double l = t - a;
+    const BrownianIncrement part = split_interval(h, l, w, hh, draw(node, kLeaf));
+    return BrownianState{wa + part.dw, ia + l * (wa + part.h + 0.5 * part.dw)};
   }
+
+  // W(t).
+  KOKKOS_INLINE_FUNCTION double operator()(double t) const { return state(t).w; }
 
   // W(t) - W(s).
   KOKKOS_INLINE_FUNCTION double increment(double s, double t) const {
     return (*this)(t) - (*this)(s);
+  }
+
+  // W_{s,t} and H_{s,t}.
+  KOKKOS_INLINE_FUNCTION BrownianIncrement levy(double s, double t) const {
+    return levy_increment(state(s), s, state(t), t);
   }
 
  private:
@@ -71,8 +149,8 @@ class VirtualBrownianTree {
         .a;
   }
 
-  KOKKOS_INLINE_FUNCTION double draw(std::uint64_t node, std::uint64_t purpose) const {
-    return standard_normal(philox_draw(key_, node, purpose));
+  KOKKOS_INLINE_FUNCTION NormalPair draw(std::uint64_t node, std::uint64_t purpose) const {
+    return standard_normal_pair(philox_draw(key_, node, purpose));
   }
 
   double t0_, t1_, tol_;

@@ -17,6 +17,7 @@ using Kokkos::isfinite;
 using Kokkos::isnan;
 using Kokkos::log;
 using Kokkos::pow;
+using Kokkos::sin;
 using Kokkos::sqrt;
 #else
 using Kokkos::Experimental::cbrt;
@@ -27,6 +28,7 @@ using Kokkos::Experimental::isfinite;
 using Kokkos::Experimental::isnan;
 using Kokkos::Experimental::log;
 using Kokkos::Experimental::pow;
+using Kokkos::Experimental::sin;
 using Kokkos::Experimental::sqrt;
 #endif
 

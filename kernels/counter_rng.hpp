@@ -42,4 +42,15 @@ KOKKOS_INLINE_FUNCTION double standard_normal(PhiloxOutput bits) {
   return math::sqrt(-2.0 * math::log(u1)) * math::cos(6.283185307179586 * u2);
 }
 
+// Both standard normals of one Box-Muller pair (cosine and sine branch),
+// independent of each other: two normals for the price of one Philox draw.
+struct NormalPair {
+  double z1, z2;
+};
+KOKKOS_INLINE_FUNCTION NormalPair standard_normal_pair(PhiloxOutput bits) {
+  const double u1 = open_unit_interval(bits.a), u2 = open_unit_interval(bits.b);
+  const double r = math::sqrt(-2.0 * math::log(u1)), phi = 6.283185307179586 * u2;
+  return NormalPair{r * math::cos(phi), r * math::sin(phi)};
+}
+
 }  // namespace kode

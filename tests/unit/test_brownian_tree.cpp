@@ -5,6 +5,7 @@
 // the order of queries.
 #include <catch2/catch_test_macros.hpp>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "kernels/brownian_tree.hpp"
@@ -96,4 +97,75 @@ TEST_CASE("Brownian tree: increments have variance t - s and disjoint ones are u
     sbb += b * b;
   }
   CHECK(std::fabs(sab / std::sqrt(saa * sbb)) < 5.0 / std::sqrt(static_cast<double>(kPaths)));
+}
+
+TEST_CASE("Brownian tree: space-time Levy area H ~ N(0, (t - s)/12), independent of W_{s,t}",
+          "[brownian]") {
+  auto tree = [](int i) {
+    return kode::VirtualBrownianTree(0.0, 1.0, kTol, 7, static_cast<std::uint64_t>(i), 0);
+  };
+  // A non-dyadic step, a dyadic step (both ends tree nodes) and the root.
+  for (auto [s, t] : {std::pair<double, double>{0.21, 0.58}, {0.25, 0.5}, {0.0, 1.0}}) {
+    const double h = t - s;
+    std::vector<double> dw(kPaths), hh(kPaths);
+    for (int i = 0; i < kPaths; ++i) {
+      const auto inc = tree(i).levy(s, t);
+      dw[i] = inc.dw;
+      hh[i] = inc.h;
+    }
+    double mh = 0.0, vh = 0.0, vw = 0.0, cwh = 0.0;
+    for (int i = 0; i < kPaths; ++i) mh += hh[i] / kPaths;
+    for (int i = 0; i < kPaths; ++i) {
+      vh += (hh[i] - mh) * (hh[i] - mh) / (kPaths - 1);
+      vw += dw[i] * dw[i] / kPaths;
+      cwh += dw[i] * hh[i] / kPaths;
+    }
+    INFO("[" << s << ", " << t << "]: mean H " << mh << ", var H " << vh << " (want " << h / 12
+             << "), var W " << vw << ", corr " << cwh / std::sqrt(vw * vh));
+    CHECK(std::fabs(mh) < 5.0 * std::sqrt(h / 12.0 / kPaths));
+    CHECK(std::fabs(vh - h / 12.0) < 5.0 * h / 12.0 * std::sqrt(2.0 / (kPaths - 1)));
+    CHECK(std::fabs(vw - h) < 5.0 * h * std::sqrt(2.0 / kPaths));
+    CHECK(std::fabs(cwh / std::sqrt(vw * vh)) < 5.0 / std::sqrt(static_cast<double>(kPaths)));
+  }
+}
+
+TEST_CASE("Brownian tree: Levy areas of adjacent steps combine to the area of their union",
+          "[brownian]") {
+  // H of [s, u] from its halves' (W, H): H = (l H1 + r H2)/h + (r W1 - l W2)/(2h).
+  // Holds path by path (rounding only): the tree carries one consistent path.
+  const kode::VirtualBrownianTree w(0.0, 2.0, kTol, 5, 11, 0);
+  const double s = 0.3, m = 0.71, u = 1.9, l = m - s, r = u - m, h = u - s;
+  const auto a = w.levy(s, m), b = w.levy(m, u), whole = w.levy(s, u);
+  CHECK(std::fabs(a.dw + b.dw - whole.dw) < 1e-13);
+  CHECK(std::fabs((l * a.h + r * b.h) / h + (r * a.dw - l * b.dw) / (2 * h) - whole.h) < 1e-12);
+}
+
+TEST_CASE("Brownian tree: the conditional split keeps the (W, H) law", "[brownian]") {
+  // Draw (W, H) of [0, h] and split at l with fresh normals: the parts must
+  // be independent with variances l, l/12, r, r/12 (the split's formulas).
+  const double h = 1.5, l = 0.4, r = h - l;
+  double s_w1 = 0, s_h1 = 0, s_w2 = 0, s_h2 = 0, s_w1w2 = 0, s_w1h1 = 0, s_h1h2 = 0;
+  for (int i = 0; i < kPaths; ++i) {
+    const auto z0 = kode::standard_normal_pair(kode::philox_draw(3, i, 0));
+    const auto z1 = kode::standard_normal_pair(kode::philox_draw(3, i, 1));
+    const double w = std::sqrt(h) * z0.z1, hh = std::sqrt(h / 12) * z0.z2;
+    const auto left = kode::split_interval(h, l, w, hh, z1);
+    const double w2 = w - left.dw;
+    const double h2 = (h * hh - l * left.h - 0.5 * (r * left.dw - l * w2)) / r;
+    s_w1 += left.dw * left.dw;
+    s_h1 += left.h * left.h;
+    s_w2 += w2 * w2;
+    s_h2 += h2 * h2;
+    s_w1w2 += left.dw * w2;
+    s_w1h1 += left.dw * left.h;
+    s_h1h2 += left.h * h2;
+  }
+  const double n = kPaths, se = 5.0 * std::sqrt(2.0 / n);
+  CHECK(std::fabs(s_w1 / n / l - 1) < se);
+  CHECK(std::fabs(s_h1 / n / (l / 12) - 1) < se);
+  CHECK(std::fabs(s_w2 / n / r - 1) < se);
+  CHECK(std::fabs(s_h2 / n / (r / 12) - 1) < se);
+  CHECK(std::fabs(s_w1w2 / std::sqrt(s_w1 * s_w2)) < 5.0 / std::sqrt(n));
+  CHECK(std::fabs(s_w1h1 / std::sqrt(s_w1 * s_h1)) < 5.0 / std::sqrt(n));
+  CHECK(std::fabs(s_h1h2 / std::sqrt(s_h1 * s_h2)) < 5.0 / std::sqrt(n));
 }
