@@ -1,5 +1,5 @@
 // One function per built-in model, each defined in its own translation unit
-// under engine/builtin/ so that the 7 models x 8 methods of kernels compile
+// under engine/builtin/ so that the kernels of every model x method compile
 // in parallel.
 #pragma once
 
@@ -14,5 +14,10 @@ ModelInfo damped_oscillator();
 ModelInfo lorenz();
 ModelInfo van_der_pol();
 ModelInfo pk_two_compartment();
+// SDE models
+ModelInfo ornstein_uhlenbeck();
+ModelInfo geometric_brownian_motion();
+ModelInfo langevin_spring_mass_damper();
+ModelInfo stochastic_lotka_volterra();
 }  // namespace builtin
 }  // namespace kode

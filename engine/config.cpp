@@ -293,6 +293,7 @@ const std::map<std::string, std::vector<std::string>>& known_config_keys() {
       {"sweep",
        {"design", "samples", "paths", "seed", "chunk", "schedule", "slice_index", "slice_count"}},
       {"output", {"file", "save"}},
+      {"noise", {"seed", "tree_tol", "calculus", "observation_sigma", "observation_seed"}},
   };
   return keys;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/batch_result.hpp"
+#include "engine/sde_solver_registry.hpp"
 #include "engine/solve_batch.hpp"
 #include "engine/solve_spec.hpp"
 #include "engine/solver_registry.hpp"
@@ -49,6 +50,11 @@ struct ModelInfo {
   int n_param = 0;
   std::vector<std::string> state_names;
   std::vector<std::string> param_names;
+  // SDE models: the noise dimension, kind and the model's own calculus.
+  bool sde = false;
+  int n_noise = 0;
+  std::string noise_kind;
+  std::string calculus;
   // params [n_traj][n_param], y0 [n_traj][n_state], row-major.
   std::function<BatchResult(const SolveSpec&, const std::vector<double>& params,
                             const std::vector<double>& y0, int n_traj)>
@@ -65,7 +71,44 @@ template <class M>
 struct has_rhs<M, std::void_t<decltype(std::declval<const M&>().rhs(
                       0.0, static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
                       static_cast<double*>(nullptr)))>> : std::true_type {};
+
+template <class M, class = void>
+struct has_diffusion : std::false_type {};
+template <class M>
+struct has_diffusion<M, std::void_t<decltype(std::declval<const M&>().diffusion(
+                            0.0, static_cast<const double*>(nullptr),
+                            static_cast<const double*>(nullptr), static_cast<double*>(nullptr)))>>
+    : std::true_type {};
 }  // namespace detail
+
+// The solver for `method` of an SDE model, or an error naming why not.
+template <class Model>
+std::unique_ptr<AnyBatchSolver> make_sde_solver(const Model& model, const std::string& method) {
+  std::unique_ptr<AnyBatchSolver> solver;
+  std::string refused;
+  const bool known = dispatch_sde_solver(method, [&](auto tag) {
+    using Method = typename decltype(tag)::type;
+    if constexpr (Method::supports(Model::noise)) {
+      solver = std::make_unique<TypedBatchSolver<Model, Method>>(model);
+    } else {
+      refused = std::string("solver.method '") + method + "' (" + Method::full_name +
+                ") does not handle the " + noise_kind_name(Model::noise) + " noise of model '" +
+                Model::name + "'";
+    }
+  });
+  if (!refused.empty()) throw std::invalid_argument(refused);
+  if (!known) {
+    std::string names;
+    for (const auto& s : all_sde_solvers())
+      if (s.noise.find(noise_kind_name(Model::noise)) != std::string::npos)
+        names += (names.empty() ? "" : ", ") + s.name;
+    const bool ode_method = find_solver(method) != nullptr;
+    throw std::invalid_argument("solver.method '" + method + "' " +
+                                (ode_method ? "is an ODE solver; model '" : "is unknown; model '") +
+                                Model::name + "' is an SDE: use one of " + names);
+  }
+  return solver;
+}
 
 template <class Model>
 ModelInfo make_model_info(const Model& model = Model{}) {
@@ -83,15 +126,37 @@ ModelInfo make_model_info(const Model& model = Model{}) {
   for (int i = 0; i < Model::n_state; ++i) info.state_names.push_back(Model::state_names[i]);
   if constexpr (Model::n_param > 0)
     for (int j = 0; j < Model::n_param; ++j) info.param_names.push_back(Model::param_names[j]);
-  info.make_solver = [model](const std::string& method) {
-    std::unique_ptr<AnyBatchSolver> solver;
-    const bool known = dispatch_solver(method, [&](auto tag) {
-      using Tableau = typename decltype(tag)::type;
-      solver = std::make_unique<TypedBatchSolver<Model, Tableau>>(model);
-    });
-    if (!known) throw std::invalid_argument("unknown solver.method '" + method + "'");
-    return solver;
-  };
+  if constexpr (is_sde_model<Model>::value) {
+    static_assert(detail::has_diffusion<Model>::value,
+                  "kode SDE model: needs `template <class T, class P> KOKKOS_INLINE_FUNCTION void "
+                  "diffusion(double t, const T* y, const P* p, T* g) const`");
+    static_assert(Model::noise != NoiseKind::diagonal || Model::n_noise == Model::n_state,
+                  "kode SDE model: diagonal noise needs n_noise == n_state");
+    static_assert(Model::noise != NoiseKind::scalar || Model::n_noise == 1,
+                  "kode SDE model: scalar noise needs n_noise == 1");
+    info.sde = true;
+    info.n_noise = Model::n_noise;
+    info.noise_kind = noise_kind_name(Model::noise);
+    info.calculus = calculus_name(Model::calculus);
+    info.make_solver = [model](const std::string& method) {
+      return make_sde_solver(model, method);
+    };
+  } else {
+    info.make_solver = [model](const std::string& method) {
+      std::unique_ptr<AnyBatchSolver> solver;
+      const bool known = dispatch_solver(method, [&](auto tag) {
+        using Tableau = typename decltype(tag)::type;
+        solver = std::make_unique<TypedBatchSolver<Model, Tableau>>(model);
+      });
+      if (!known) {
+        if (find_sde_solver(method))
+          throw std::invalid_argument("solver.method '" + method + "' is an SDE solver; model '" +
+                                      std::string(Model::name) + "' is an ODE");
+        throw std::invalid_argument("unknown solver.method '" + method + "'");
+      }
+      return solver;
+    };
+  }
   info.solve = [make = info.make_solver](const SolveSpec& spec, const std::vector<double>& params,
                                          const std::vector<double>& y0, int n_traj) {
     BatchResult result;
@@ -112,7 +177,7 @@ class ModelRegistry {
   std::vector<ModelInfo> models_;
 };
 
-// The seven built-in ODE models of DESIGN.md.
+// The built-in models: the seven ODE models and the SDE models of DESIGN.md.
 ModelRegistry builtin_models();
 
 }  // namespace kode

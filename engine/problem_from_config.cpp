@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
+#include "engine/sde_solver_registry.hpp"
 #include "engine/solver_registry.hpp"
 
 namespace kode {
@@ -116,7 +118,7 @@ const ModelInfo& model_from_config(const Config& config, const ModelRegistry& mo
   return *model;
 }
 
-void solve_spec_from_config(const Config& config, SolveSpec& spec,
+void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveSpec& spec,
                             std::vector<std::string>& unused_keys) {
   // ---- time span ----
   spec.t0 = config.number("time.t0").value_or(0.0);
@@ -125,26 +127,49 @@ void solve_spec_from_config(const Config& config, SolveSpec& spec,
   spec.t1 = *t1;
 
   // ---- solver and step-size control ----
-  spec.method = config.text("solver.method").value_or("tsit5");
-  const SolverInfo* solver = find_solver(spec.method);
-  if (!solver) {
-    std::vector<std::string> solver_names;
-    for (const auto& s : all_solvers()) solver_names.push_back(s.name);
-    std::string msg = "unknown solver " + config.describe("solver.method") +
-                      "; valid methods: " + join(solver_names);
-    const std::string near = nearest_name(spec.method, solver_names);
-    if (!near.empty()) msg += "; did you mean '" + near + "'?";
-    throw ConfigError(msg);
+  bool method_adaptive = false;
+  if (model.sde) {
+    spec.method = config.text("solver.method").value_or("euler");
+    const SdeSolverInfo* solver = find_sde_solver(spec.method);
+    if (!solver) {
+      std::vector<std::string> solver_names;
+      for (const auto& s : all_sde_solvers()) solver_names.push_back(s.name);
+      std::string msg = (find_solver(spec.method) ? "ODE solver " : "unknown solver ") +
+                        config.describe("solver.method") + " for SDE model '" + model.name +
+                        "'; valid methods for SDE models: " + join(solver_names);
+      const std::string near = nearest_name(spec.method, solver_names);
+      if (!near.empty() && !find_solver(spec.method)) msg += "; did you mean '" + near + "'?";
+      throw ConfigError(msg);
+    }
+    if (solver->noise.find(model.noise_kind) == std::string::npos)
+      throw ConfigError(config.describe("solver.method") + ": " + solver->full_name + " needs " +
+                        solver->noise + " noise; model '" + model.name + "' has " +
+                        model.noise_kind + " noise");
+    method_adaptive = solver->adaptive;
+  } else {
+    spec.method = config.text("solver.method").value_or("tsit5");
+    const SolverInfo* solver = find_solver(spec.method);
+    if (!solver) {
+      std::vector<std::string> solver_names;
+      for (const auto& s : all_solvers()) solver_names.push_back(s.name);
+      std::string msg = (find_sde_solver(spec.method) ? "SDE solver " : "unknown solver ") +
+                        config.describe("solver.method") + " for ODE model '" + model.name +
+                        "'; valid methods: " + join(solver_names);
+      const std::string near = nearest_name(spec.method, solver_names);
+      if (!near.empty()) msg += "; did you mean '" + near + "'?";
+      throw ConfigError(msg);
+    }
+    method_adaptive = solver->adaptive;
   }
   const std::string controller = config.text("solver.controller").value_or("pid");
   if (controller != "pid" && controller != "constant")
     throw ConfigError(config.describe("solver.controller") + ": expected pid or constant");
   StepSizeControl& control = spec.control;
-  if (!solver->adaptive && controller == "pid" && config.has("solver.controller"))
+  if (!method_adaptive && controller == "pid" && config.has("solver.controller"))
     throw ConfigError(config.describe("solver.controller") + ": method '" + spec.method +
                       "' has no error estimate, so it cannot be step-size controlled; use "
                       "solver.controller = constant with solver.dt0");
-  control.adaptive = solver->adaptive && controller == "pid";
+  control.adaptive = method_adaptive && controller == "pid";
   if (const auto dt0 = config.number("solver.dt0")) {
     if (!(*dt0 > 0))
       throw ConfigError(config.describe("solver.dt0") +
@@ -154,8 +179,8 @@ void solve_spec_from_config(const Config& config, SolveSpec& spec,
   }
   if (!control.adaptive && !config.has("solver.dt0"))
     throw ConfigError("missing required key 'solver.dt0': constant steps (" +
-                      (solver->adaptive ? "solver.controller = constant"
-                                        : "method '" + spec.method + "' has no error estimate") +
+                      (method_adaptive ? "solver.controller = constant"
+                                       : "method '" + spec.method + "' has no error estimate") +
                       ") need a step size");
   const std::pair<const char*, double*> real_keys[] = {
       {"solver.rtol", &control.rtol},           {"solver.atol", &control.atol},
@@ -188,6 +213,35 @@ void solve_spec_from_config(const Config& config, SolveSpec& spec,
   spec.ts = std::move(ts);
   spec.save_steps = config.boolean("save.steps").value_or(false);
   spec.dense = config.boolean("save.dense").value_or(false);
+
+  // ---- noise (SDE models) ----
+  if (model.sde) {
+    // The Brownian paths follow sweep.seed unless noise.seed is given.
+    const char* seed_key = config.has("noise.seed") ? "noise.seed" : "sweep.seed";
+    const auto seed = config.integer(seed_key).value_or(0);
+    if (seed < 0) throw ConfigError(config.describe(seed_key) + ": must be >= 0 (a 64-bit seed)");
+    spec.noise.seed = static_cast<std::uint64_t>(seed);
+    if (const auto tol = config.number("noise.tree_tol")) {
+      if (!(*tol > 0) || !std::isfinite(*tol))
+        throw ConfigError(config.describe("noise.tree_tol") + ": must be a positive number");
+      spec.noise.tree_tol = *tol;
+    }
+    if (const auto calculus = config.text("noise.calculus")) {
+      if (*calculus != "ito" && *calculus != "stratonovich")
+        throw ConfigError(config.describe("noise.calculus") + ": expected ito or stratonovich");
+      spec.noise.calculus = *calculus;
+    }
+    if (spec.dense)
+      throw ConfigError(config.describe("save.dense") +
+                        ": not available for SDE models (a Brownian path has no interpolant); "
+                        "kode ends steps at save.ts, so save there or at every step");
+    if (!config.has("solver.dt0"))
+      throw ConfigError(
+          "missing required key 'solver.dt0': SDE solvers need the (first) step size");
+  } else {
+    for (const char* key : {"noise.seed", "noise.tree_tol", "noise.calculus"})
+      if (config.has(key)) unused_keys.push_back(key);
+  }
 }
 
 std::string output_save_from_config(const Config& config) {
@@ -198,9 +252,11 @@ std::string output_save_from_config(const Config& config) {
   return save;
 }
 
-void validate_solve_spec_from_config(const SolveSpec& spec, const Config& config) {
+void validate_solve_spec_from_config(const SolveSpec& spec, const ModelInfo& model,
+                                     const Config& config) {
   try {
     validate_solve_spec(spec);
+    if (model.sde) validate_sde_spec(spec);
   } catch (const std::invalid_argument& e) {
     throw ConfigError(with_origin(e.what(), config));
   }
@@ -215,7 +271,7 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
   p.params = fixed_values(config, "params", p.model->param_names);
   p.y0 = fixed_values(config, "y0", p.model->state_names);
 
-  solve_spec_from_config(config, p.spec, p.unused_keys);
+  solve_spec_from_config(config, *p.model, p.spec, p.unused_keys);
 
   // ---- output ----
   if (const auto file = config.text("output.file")) {
@@ -231,7 +287,7 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
   for (const std::string& key : config.keys())
     if (key.rfind("sweep.", 0) == 0) p.unused_keys.push_back(key);
 
-  validate_solve_spec_from_config(p.spec, config);
+  validate_solve_spec_from_config(p.spec, *p.model, config);
   return p;
 }
 
@@ -260,6 +316,11 @@ std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s, cons
   out << "dtmin = " << exact(c.dtmin) << "\ndtmax = " << exact(c.dtmax) << "\n";
   out << "factormin = " << exact(c.factormin) << "\nfactormax = " << exact(c.factormax)
       << "\nsafety = " << exact(c.safety) << "\n";
+  if (model.sde) {
+    out << "\n[noise]\nseed = " << s.noise.seed << "\n";
+    out << "tree_tol = " << exact(brownian_tree_tol(s.t0, s.t1, s.noise)) << "\n";
+    out << "calculus = " << (s.noise.calculus.empty() ? model.calculus : s.noise.calculus) << "\n";
+  }
   return out.str();
 }
 

@@ -30,7 +30,8 @@ struct SingleProblem {
 //  - model.name is required; every parameter and initial state of the model
 //    must be a fixed number (designs belong to `kode sweep`).
 //  - time.t0 defaults to 0; time.t1 is required.
-//  - solver.method defaults to tsit5; solver.controller = pid (default) or
+//  - solver.method defaults to tsit5 (euler for SDE models, which is
+//    Euler-Maruyama); solver.controller = pid (default) or
 //    constant; constant steps (also implied by a method without an error
 //    estimate, e.g. euler) need solver.dt0.
 //  - save.ts is optional; save.t0/save.t1 add t0/t1 to it (merged in order,
@@ -43,16 +44,18 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
 // the order problem_from_config applies them:
 //  - the model named by model.name, with every [params]/[y0] key checked
 //    against the model's names;
-//  - [time], [solver] and [save] into `spec` (keys that the chosen step-size
+//  - [time], [solver], [save] and, for SDE models, [noise] into `spec` (keys that the chosen
+//  step-size
 //    control ignores are appended to `unused_keys`);
 //  - output.save (trajectories, final or statistics);
 //  - validate_solve_spec with the origin of the offending key added.
 // Each throws ConfigError naming the key and the bad value.
 const ModelInfo& model_from_config(const Config& config, const ModelRegistry& models);
-void solve_spec_from_config(const Config& config, SolveSpec& spec,
+void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveSpec& spec,
                             std::vector<std::string>& unused_keys);
 std::string output_save_from_config(const Config& config);
-void validate_solve_spec_from_config(const SolveSpec& spec, const Config& config);
+void validate_solve_spec_from_config(const SolveSpec& spec, const ModelInfo& model,
+                                     const Config& config);
 
 // The [model], [time], [save] and [solver] sections of the resolved config
 // (every key with its effective value).

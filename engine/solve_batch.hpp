@@ -8,6 +8,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/batch_result.hpp"
@@ -15,14 +16,49 @@
 #include "kernels/dense_interpolant.hpp"
 #include "kernels/integrate_trajectory.hpp"
 #include "kernels/save_observer.hpp"
+#include "kernels/sde/integrate_sde_trajectory.hpp"
+#include "kernels/sde/sde_vector_fields.hpp"
 
 namespace kode {
+
+// SDE solvers (kernels/sde/) declare a strong order; Runge-Kutta tableaus do not.
+template <class Method, class = void>
+struct is_sde_method : std::false_type {};
+template <class Method>
+struct is_sde_method<Method, std::void_t<decltype(Method::strong_order)>> : std::true_type {};
+
+// SDE models declare their noise dimension.
+template <class Model, class = void>
+struct is_sde_model : std::false_type {};
+template <class Model>
+struct is_sde_model<Model, std::void_t<decltype(Model::n_noise)>> : std::true_type {};
+
+template <class Method>
+constexpr int method_dense_degree() {
+  if constexpr (is_sde_method<Method>::value) {
+    return 1;  // unused: SDE solves have no dense output
+  } else {
+    return dense_degree<Method>();
+  }
+}
+
+// The Model type an SDE method steps (its vector fields with the calculus
+// conversion), or the model itself for ODE methods.
+template <class Model, class Method, bool = is_sde_method<Method>::value>
+struct FieldsFor {
+  struct type {};
+};
+template <class Model, class Method>
+struct FieldsFor<Model, Method, true> {
+  using type = SdeVectorFields<Model>;
+};
 
 template <class Model, class Tableau, class MemorySpace>
 struct SolveBatchKernel {
   static constexpr int N = Model::n_state;
   static constexpr int P = Model::n_param;
-  static constexpr int D = dense_degree<Tableau>();
+  static constexpr int D = method_dense_degree<Tableau>();
+  static constexpr bool sde = is_sde_method<Tableau>::value;
   using Mat = Kokkos::View<double**, Kokkos::LayoutLeft, MemorySpace>;
 
   Model model;
@@ -34,6 +70,8 @@ struct SolveBatchKernel {
   Kokkos::View<int**, Kokkos::LayoutLeft, MemorySpace> counts;  // [n_traj, 3]
   double t0, t1;
   StepSizeControl control;
+  typename FieldsFor<Model, Tableau>::type fields;  // SDE methods only
+  BrownianKey noise_key;                            // trajectory: first index of the batch
 
   KOKKOS_INLINE_FUNCTION void operator()(const int traj) const {
     double p[P > 0 ? P : 1];
@@ -42,7 +80,14 @@ struct SolveBatchKernel {
     for (int i = 0; i < N; ++i) y[i] = y0(traj, i);
     SaveObserver<N, D, MemorySpace> observer{save, traj, t1 >= t0 ? 1.0 : -1.0};
     StepCounts c;
-    const Status s = integrate_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
+    Status s;
+    if constexpr (sde) {
+      BrownianKey key = noise_key;
+      key.trajectory += static_cast<std::uint64_t>(traj);
+      s = integrate_sde_trajectory<Tableau>(fields, p, t0, t1, y, control, key, observer, c);
+    } else {
+      s = integrate_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
+    }
     observer.finish();
     for (int i = 0; i < N; ++i) y_final(traj, i) = y[i];
     status(traj) = static_cast<std::int8_t>(s);
@@ -74,6 +119,7 @@ class BatchSolver {
   void solve(const SolveSpec& spec, const std::vector<double>& params,
              const std::vector<double>& y0, int n_traj, BatchResult& r) {
     validate_solve_spec(spec);
+    if constexpr (Kernel::sde) validate_sde_spec(spec);
     if (n_traj < 0 || params.size() != static_cast<size_t>(n_traj) * P ||
         y0.size() != static_cast<size_t>(n_traj) * N)
       throw std::invalid_argument("solve_batch: params/y0 sizes do not match the batch size");
@@ -93,7 +139,19 @@ class BatchSolver {
     const int n_save = static_cast<int>(spec.ts.size());
     const int cap = spec.control.max_steps + 1;
 
-    Kernel k{model_, {}, {}, {}, {}, {}, {}, spec.t0, spec.t1, spec.control};
+    Kernel k{model_, {}, {}, {}, {}, {}, {}, spec.t0, spec.t1, spec.control, {}, {}};
+    if constexpr (Kernel::sde) {
+      k.fields.model = model_;
+      const Calculus problem = spec.noise.calculus.empty()             ? Model::calculus
+                               : spec.noise.calculus == "stratonovich" ? Calculus::stratonovich
+                                                                       : Calculus::ito;
+      // f_Ito = f_Strat + c: an Ito solver of a Stratonovich problem adds c.
+      k.fields.drift_conversion = problem == Tableau::calculus        ? 0.0
+                                  : problem == Calculus::stratonovich ? 1.0
+                                                                      : -1.0;
+      k.noise_key = BrownianKey{spec.noise.seed, spec.first_trajectory,
+                                brownian_tree_tol(spec.t0, spec.t1, spec.noise)};
+    }
     ensure(params_, h_params_, "params", n_traj, P);
     ensure(y0_, h_y0_, "y0", n_traj, N);
     for (int t = 0; t < n_traj; ++t) {

@@ -63,4 +63,26 @@ void validate_solve_spec(const SolveSpec& s) {
   if (c.max_steps < 1) fail("solver.max_steps must be >= 1, got " + std::to_string(c.max_steps));
 }
 
+double brownian_tree_tol(double t0, double t1, const NoiseSpec& noise) {
+  return noise.tree_tol > 0 ? noise.tree_tol : std::fabs(t1 - t0) * 0x1p-24;
+}
+
+void validate_sde_spec(const SolveSpec& s) {
+  if (!(s.t1 > s.t0))
+    fail("SDE models integrate forward in time: time.t1 (" + num(s.t1) + ") must exceed time.t0 (" +
+         num(s.t0) + ")");
+  if (s.dense)
+    fail(
+        "save.dense is not available for SDE models (a Brownian path has no interpolant); "
+        "save at save.ts or every step instead");
+  if (!(s.control.dt0 > 0))
+    fail(
+        "solver.dt0 is required for SDE solvers (the first step; there is no error-based "
+        "initial step for SDEs)");
+  if (!s.noise.calculus.empty() && s.noise.calculus != "ito" && s.noise.calculus != "stratonovich")
+    fail("noise.calculus must be ito or stratonovich, got '" + s.noise.calculus + "'");
+  if (!(s.noise.tree_tol >= 0) || !std::isfinite(s.noise.tree_tol))
+    fail("noise.tree_tol must be a positive number, got " + num(s.noise.tree_tol));
+}
+
 }  // namespace kode

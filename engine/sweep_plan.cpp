@@ -64,7 +64,7 @@ SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& mode
   design_inputs(config, "y0", plan.model->state_names, names, texts);
 
   std::vector<std::string> unused_keys;
-  solve_spec_from_config(config, plan.spec, unused_keys);
+  solve_spec_from_config(config, *plan.model, plan.spec, unused_keys);
   if (plan.spec.save_steps)
     throw ConfigError(config.describe("save.steps") +
                       ": kode sweep stores save times only (save.steps is for kode solve)");
@@ -80,7 +80,7 @@ SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& mode
   if (file->empty()) throw ConfigError(config.describe("output.file") + ": empty file name");
   plan.output_file = *file;
   plan.output_save = output_save_from_config(config);
-  validate_solve_spec_from_config(plan.spec, config);
+  validate_solve_spec_from_config(plan.spec, *plan.model, config);
   if (plan.output_save == "final") plan.spec.ts = {plan.spec.t1};
   if (plan.spec.ts.empty())
     throw ConfigError(

@@ -33,7 +33,10 @@ void compute_chunk(const SweepPlan& plan, SweepFile& file, long long c,
     for (int j = 0; j < n_param; ++j) params[i * n_param + j] = row[j];
     for (int s = 0; s < n_state; ++s) y0[i * n_state + s] = row[n_param + s];
   }
-  solver.solve(plan.spec, params, y0, count, result);
+  // SDE paths (and observation noise) are keyed by the global trajectory index.
+  SolveSpec spec = plan.spec;
+  spec.first_trajectory = static_cast<std::uint64_t>(first);
+  solver.solve(spec, params, y0, count, result);
   file.write_chunk(c, params, y0, result, chunk_block_statistics(plan, result));
   if (options.test_chunk_delay_ms > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(options.test_chunk_delay_ms));

@@ -82,6 +82,7 @@ KOKKOS_INLINE_FUNCTION BrownianIncrement split_interval(double h, double l, doub
 
 class VirtualBrownianTree {
  public:
+  VirtualBrownianTree() = default;
   KOKKOS_INLINE_FUNCTION VirtualBrownianTree(double t0, double t1, double tol, std::uint64_t seed,
                                              std::uint64_t trajectory, std::uint32_t dimension)
       : t0_(t0), t1_(t1), tol_(tol), key_(path_key(seed, trajectory, dimension)) {}
@@ -153,8 +154,8 @@ class VirtualBrownianTree {
     return standard_normal_pair(philox_draw(key_, node, purpose));
   }
 
-  double t0_, t1_, tol_;
-  std::uint64_t key_;
+  double t0_ = 0.0, t1_ = 0.0, tol_ = 0.0;
+  std::uint64_t key_ = 0;
 };
 
 }  // namespace kode

@@ -68,6 +68,14 @@ struct SaveObserver {
     }
   }
 
+  // The next save time not yet stored, if any (SDE solvers end steps there,
+  // since a Brownian path between steps is not the solver's to interpolate).
+  KOKKOS_INLINE_FUNCTION bool pending_save_time(double& t) const {
+    if (!saving_ts() || next_save >= static_cast<int>(v.ts.extent(0))) return false;
+    t = v.ts(next_save);
+    return true;
+  }
+
   // Marks the save times a trajectory never reached (it stopped early) as NaN.
   KOKKOS_INLINE_FUNCTION void finish() {
     if (!saving_ts()) return;

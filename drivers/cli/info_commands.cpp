@@ -6,6 +6,7 @@
 
 #include "drivers/cli/command_line.hpp"
 #include "drivers/cli/commands.hpp"
+#include "engine/sde_solver_registry.hpp"
 #include "engine/solver_registry.hpp"
 
 namespace kode::cli {
@@ -46,11 +47,24 @@ int models_command(const std::vector<std::string>& args, CommandContext& context
     state_width = std::max(state_width, join(m.state_names).size());
   }
   const int w1 = static_cast<int>(name_width) + 2, w2 = static_cast<int>(state_width) + 2;
-  std::cout << std::left << std::setw(w1) << "model" << std::setw(w2) << "states"
-            << "params\n";
+  size_t param_width = 6;
   for (const auto& m : context.models.all())
+    param_width = std::max(param_width, join(m.param_names).size());
+  const int w3 = static_cast<int>(param_width) + 2;
+  std::cout << std::left << std::setw(w1) << "model" << std::setw(w2) << "states" << std::setw(w3)
+            << "params"
+            << "noise\n";
+  for (const auto& m : context.models.all()) {
     std::cout << std::left << std::setw(w1) << m.name << std::setw(w2) << join(m.state_names)
-              << (m.param_names.empty() ? std::string("(none)") : join(m.param_names)) << "\n";
+              << std::setw(w3)
+              << (m.param_names.empty() ? std::string("(none)") : join(m.param_names));
+    if (m.sde)
+      std::cout << "SDE, " << m.calculus << ", " << m.noise_kind << ", " << m.n_noise
+                << (m.n_noise == 1 ? " Brownian motion" : " Brownian motions");
+    else
+      std::cout << "ODE";
+    std::cout << "\n";
+  }
   return exit_ok;
 }
 
@@ -58,7 +72,9 @@ int solvers_command(const std::vector<std::string>& args, CommandContext& contex
   if (help_only("solvers", args,
                 "Usage: kode solvers\n\nLists the solvers (values of solver.method): order, "
                 "stages, whether\nthey are adaptive (embedded error estimate: PID control; "
-                "otherwise\nconstant steps with solver.dt0), FSAL, and the dense interpolant."))
+                "otherwise\nconstant steps with solver.dt0), FSAL, and the dense interpolant;\n"
+                "then the SDE solvers (for SDE models): strong order, adaptivity, the\n"
+                "calculus they converge to and the noise kinds they accept."))
     return exit_ok;
   if (context.mpi.rank() != 0) return exit_ok;
   std::cout << std::left << std::setw(10) << "method" << std::setw(7) << "order" << std::setw(8)
@@ -68,6 +84,14 @@ int solvers_command(const std::vector<std::string>& args, CommandContext& contex
     std::cout << std::left << std::setw(10) << s.name << std::setw(7) << s.order << std::setw(8)
               << s.stages << std::setw(10) << (s.adaptive ? "yes" : "no") << std::setw(6)
               << (s.fsal ? "yes" : "no") << s.interpolant << " (degree " << s.dense_degree << ")\n";
+  std::cout << "\nSDE solvers (for SDE models):\n";
+  std::cout << std::left << std::setw(12) << "method" << std::setw(14) << "strong order"
+            << std::setw(10) << "adaptive" << std::setw(18) << "calculus"
+            << "noise\n";
+  for (const auto& s : all_sde_solvers())
+    std::cout << std::left << std::setw(12) << s.name << std::setw(14) << s.strong_order
+              << std::setw(10) << (s.adaptive ? "yes" : "no") << std::setw(18) << s.calculus
+              << s.noise << "   " << s.full_name << "\n";
   return exit_ok;
 }
 

@@ -1,0 +1,35 @@
+// Euler-Maruyama (`euler` for SDE models): y1 = y + f(t, y) h + G(t, y) dW.
+// Converges to the Ito solution with strong order 0.5 (1.0 for additive
+// noise) and weak order 1 (Kloeden & Platen 1992, Sec. 10.2 and 14.1).
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "kernels/brownian_tree.hpp"
+#include "kernels/sde/noise.hpp"
+
+namespace kode {
+
+struct EulerMaruyama {
+  static constexpr const char* name = "euler";
+  static constexpr const char* full_name = "Euler-Maruyama";
+  static constexpr Calculus calculus = Calculus::ito;
+  static constexpr double strong_order = 0.5;
+  static constexpr bool has_error = false;
+  static constexpr int error_order = 1;  // unused: no error estimate
+  static constexpr bool supports(NoiseKind) { return true; }
+
+  template <class F, int N, int M>
+  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const double* p, double t, double h,
+                                          const double (&y)[N], const BrownianIncrement (&inc)[M],
+                                          double (&y1)[N], double (&/*err*/)[N]) {
+    double f[N], g[F::G], dw[M];
+    sde.drift(t, y, p, f);
+    sde.diffusion(t, y, p, g);
+    for (int j = 0; j < M; ++j) dw[j] = inc[j].dw;
+    for (int i = 0; i < N; ++i) y1[i] = y[i] + h * f[i];
+    add_noise_product<F::noise>(g, dw, 1.0, y1);
+  }
+};
+
+}  // namespace kode

@@ -1,0 +1,86 @@
+// The drift and diffusion an SDE solver sees: the model's, with the drift
+// converted between Ito and Stratonovich when the solver converges to the
+// other calculus than the one the problem is posed in. For
+//   dX = f dt + G dW (Ito)  <=>  dX = (f - c) dt + G o dW (Stratonovich),
+//   c_i = 1/2 sum_j sum_k (d G_ij / d y_k) G_kj
+// (Kloeden & Platen 1992, Sec. 4.9, eq. (9.11)). c is computed from the
+// model's own templated diffusion with forward-mode dual numbers seeded along
+// the noise columns: one evaluation for diagonal and scalar noise, n_noise for
+// general noise, none for additive noise (c = 0). The same directional
+// derivative (dG/dy) G is Milstein's correction term.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "kernels/dual.hpp"
+#include "kernels/sde/noise.hpp"
+
+namespace kode {
+
+template <class Model>
+struct SdeVectorFields {
+  static constexpr int N = Model::n_state;
+  static constexpr int M = Model::n_noise;
+  static constexpr int G = diffusion_size<Model>();
+  static constexpr NoiseKind noise = Model::noise;
+
+  Model model;
+  // Multiple of c added to the model's drift: 0 (same calculus), +1 (the
+  // problem is Stratonovich, the solver Ito), -1 (problem Ito, solver
+  // Stratonovich).
+  double drift_conversion = 0.0;
+
+  KOKKOS_INLINE_FUNCTION void diffusion(double t, const double (&y)[N], const double* p,
+                                        double (&g)[G]) const {
+    model.diffusion(t, y, p, g);
+  }
+
+  // (dG/dy) u for diagonal or scalar noise: the derivative of the diffusion
+  // array along the direction u (for diagonal noise, entry i is
+  // g_i'(y_i) u_i, since g_i depends on y_i only).
+  KOKKOS_INLINE_FUNCTION void diffusion_derivative_along(double t, const double (&y)[N],
+                                                         const double* p, const double (&u)[N],
+                                                         double (&out)[G]) const {
+    Dual yd[N], gd[G];
+    for (int i = 0; i < N; ++i) yd[i] = Dual(y[i], u[i]);
+    model.diffusion(t, yd, p, gd);
+    for (int i = 0; i < G; ++i) out[i] = gd[i].d;
+  }
+
+  // c = 1/2 sum_j (dG_{.j}/dy) G_{.j} at (t, y), given g = G(t, y).
+  KOKKOS_INLINE_FUNCTION void ito_correction(double t, const double (&y)[N], const double* p,
+                                             const double (&g)[G], double (&c)[N]) const {
+    if constexpr (noise == NoiseKind::additive) {
+      for (int i = 0; i < N; ++i) c[i] = 0.0;
+    } else if constexpr (noise == NoiseKind::diagonal || noise == NoiseKind::scalar) {
+      double u[N], dg[G];
+      for (int i = 0; i < N; ++i) u[i] = g[i];
+      diffusion_derivative_along(t, y, p, u, dg);
+      for (int i = 0; i < N; ++i) c[i] = 0.5 * dg[i];
+    } else {
+      for (int i = 0; i < N; ++i) c[i] = 0.0;
+      for (int j = 0; j < M; ++j) {
+        double u[N], dg[G];
+        for (int k = 0; k < N; ++k) u[k] = g[k * M + j];
+        diffusion_derivative_along(t, y, p, u, dg);
+        for (int i = 0; i < N; ++i) c[i] += 0.5 * dg[i * M + j];
+      }
+    }
+  }
+
+  // The drift in the solver's calculus.
+  KOKKOS_INLINE_FUNCTION void drift(double t, const double (&y)[N], const double* p,
+                                    double (&f)[N]) const {
+    model.rhs(t, y, p, f);
+    if constexpr (noise != NoiseKind::additive) {
+      if (drift_conversion != 0.0) {
+        double g[G], c[N];
+        model.diffusion(t, y, p, g);
+        ito_correction(t, y, p, g, c);
+        for (int i = 0; i < N; ++i) f[i] += drift_conversion * c[i];
+      }
+    }
+  }
+};
+
+}  // namespace kode
