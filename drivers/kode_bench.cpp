@@ -5,6 +5,7 @@
 //
 //   kode_bench --workload W1 --method tsit5 --n 10000 [--min-seconds 1]
 //   kode_bench --workload W2 [--n 524288]
+//   kode_bench --workload OU --method euler|shark|sra1 [--adaptive] [--n 1000000]
 //
 // W1: damped oscillator on a (zeta, omega) grid, nz = ceil(sqrt(N)) zeta
 //     values linspace(0.05, 0.95), nw = ceil(N/nz) omega values
@@ -12,6 +13,11 @@
 //     y0 = (1, 0), rtol 1e-6, atol 1e-8, 101 save times linspace(0, 10, 101).
 // W2: Lorenz sigma 10, beta 8/3, rho = linspace(0, 21, N), y0 = (1, 0, 0),
 //     t in [0, 1], tsit5, rtol = atol = 1e-8, final state only.
+// OU: Ornstein-Uhlenbeck dx = theta (mu - x) dt + sigma dW, theta 1, mu 0.5,
+//     sigma 0.3, x0 = 1, t in [0, 1], N Brownian paths (noise seed 2026),
+//     final state only; fixed dt = 2^-8, or with --adaptive the PID
+//     controller at rtol = atol = 1e-3 from dt0 = 2^-8; Brownian tree
+//     tolerance --tree-tol (default 2^-12, as the Diffrax peer).
 // Timed: the whole engine call BatchSolver::solve (input copy to device Views,
 // the kernel, copy back and transposition to the file layout), repeated until
 // --min-seconds have passed, after one warm-up call that allocates the
@@ -25,10 +31,12 @@
 #include <string>
 #include <vector>
 
+#include "engine/sde_solver_registry.hpp"
 #include "engine/solve_batch.hpp"
 #include "engine/solver_registry.hpp"
 #include "kernels/models/damped_oscillator.hpp"
 #include "kernels/models/lorenz.hpp"
+#include "kernels/models/ornstein_uhlenbeck.hpp"
 
 namespace {
 
@@ -41,13 +49,15 @@ struct Options {
   std::string method = "tsit5";
   long n = 10000;
   double min_seconds = 1.0;
-  int saves = 101;  // W1 save times (the workload has 101; fewer isolates the cost of saving)
+  int saves = 101;        // W1 save times (the workload has 101; fewer isolates the cost of saving)
+  bool adaptive = false;  // OU: PID controller instead of fixed steps
+  double tree_tol = 1.0 / 4096.0;  // OU: Brownian tree tolerance
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
-               "kode_bench: %s\nusage: kode_bench --workload W1|W2 [--method NAME] [--n N] "
-               "[--min-seconds S] [--saves K]\n",
+               "kode_bench: %s\nusage: kode_bench --workload W1|W2|OU [--method NAME] [--n N] "
+               "[--min-seconds S] [--saves K] [--adaptive] [--tree-tol TOL]\n",
                why);
   std::exit(2);
 }
@@ -57,6 +67,10 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a.rfind("--kokkos", 0) == 0) continue;
+    if (a == "--adaptive") {
+      o.adaptive = true;
+      continue;
+    }
     if (i + 1 >= argc) usage(("missing value for " + a).c_str());
     const char* v = argv[++i];
     if (a == "--workload")
@@ -69,10 +83,13 @@ Options parse(int argc, char** argv) {
       o.min_seconds = std::atof(v);
     else if (a == "--saves")
       o.saves = std::atoi(v);
+    else if (a == "--tree-tol")
+      o.tree_tol = std::atof(v);
     else
       usage(("unknown option " + a).c_str());
   }
-  if (o.workload != "W1" && o.workload != "W2") usage("workload must be W1 or W2");
+  if (o.workload != "W1" && o.workload != "W2" && o.workload != "OU")
+    usage("workload must be W1, W2 or OU");
   if (o.n < 1) usage("--n must be >= 1");
   if (o.workload == "W2") o.method = "tsit5";
   return o;
@@ -97,14 +114,22 @@ void run(const Options& o, const kode::SolveSpec& spec, const std::vector<double
     ++reps;
   }
   const double per_batch = seconds / reps;
-  double accepted = 0, attempted = 0, checksum = 0;
+  double accepted = 0, attempted = 0, checksum = 0, sum_sq = 0;
   long failed = 0;
   for (int t = 0; t < n; ++t) {
     accepted += r.num_accepted[t];
     attempted += r.num_steps[t];
     failed += r.status[t] != 0;
-    for (int i = 0; i < Model::n_state; ++i)
-      checksum += r.y_final[static_cast<size_t>(t) * Model::n_state + i];
+    for (int i = 0; i < Model::n_state; ++i) {
+      const double y = r.y_final[static_cast<size_t>(t) * Model::n_state + i];
+      checksum += y;
+      sum_sq += y * y;
+    }
+  }
+  if (o.workload == "OU") {
+    const double mean = checksum / n, var = (sum_sq - n * mean * mean) / (n - 1);
+    std::printf("# OU x(1): sample mean %.6f var %.6f (exact %.6f, %.6f); steps/path %.2f\n", mean,
+                var, 0.5 + 0.5 * std::exp(-1.0), 0.09 * (1 - std::exp(-2.0)) / 2, accepted / n);
   }
   std::printf(
       "peer=kode workload=%s method=%s n=%ld reps=%d seconds=%.6g traj_per_s=%.6g "
@@ -142,6 +167,28 @@ int main(int argc, char** argv) {
       run<kode::models::DampedOscillator, Tableau>(o, spec, params, y0);
     });
     if (!known) usage("unknown method");
+  } else if (o.workload == "OU") {
+    spec.t0 = 0.0;
+    spec.t1 = 1.0;
+    spec.ts = {1.0};
+    spec.control.adaptive = o.adaptive;
+    spec.control.dt0 = 1.0 / 256.0;
+    spec.control.rtol = 1e-3;
+    spec.control.atol = 1e-3;
+    spec.control.max_steps = 100000;
+    spec.noise.seed = 2026;
+    spec.noise.tree_tol = o.tree_tol;
+    for (long i = 0; i < o.n; ++i) {
+      params.push_back(1.0);
+      params.push_back(0.5);
+      params.push_back(0.3);
+      y0.push_back(1.0);
+    }
+    const bool known = kode::dispatch_sde_solver(o.method, [&](auto tag) {
+      using Method = typename decltype(tag)::type;
+      run<kode::models::OrnsteinUhlenbeck, Method>(o, spec, params, y0);
+    });
+    if (!known) usage("unknown SDE method");
   } else {
     spec.t0 = 0.0;
     spec.t1 = 1.0;

@@ -99,9 +99,15 @@ class VirtualBrownianTree {
     std::uint64_t node = 1;
     // 62 levels keep node numbers inside 64 bits (and intervals far below
     // any double spacing of a realistic span).
+    // split_interval at l = h/2, written out: no divisions, and sqrt(h)
+    // carried from level to level (this loop is the cost of an SDE step).
+    double sqrt_h = math::sqrt(span);
     for (int depth = 0; depth < 62 && h > tol_; ++depth) {
       const double half = 0.5 * h, m = a + half;
-      const BrownianIncrement left = split_interval(h, half, w, hh, draw(node, kMidpoint));
+      const NormalPair z = draw(node, kMidpoint);
+      const BrownianIncrement left{0.5 * w + 1.5 * hh + 0.25 * sqrt_h * z.z1,
+                                   0.25 * hh + sqrt_h * (kSqrt1over48 * z.z2 - 0.125 * z.z1)};
+      sqrt_h *= kSqrtHalf;
       if (t < m) {
         w = left.dw;
         hh = left.h;
@@ -141,6 +147,8 @@ class VirtualBrownianTree {
   // What a draw is for, so the root, midpoint and leaf normals of the same
   // node number are independent.
   static constexpr std::uint64_t kRoot = 1, kMidpoint = 2, kLeaf = 3;
+  static constexpr double kSqrtHalf = 0.70710678118654752440;
+  static constexpr double kSqrt1over48 = 0.14433756729740644113;
 
   KOKKOS_INLINE_FUNCTION static std::uint64_t path_key(std::uint64_t seed, std::uint64_t trajectory,
                                                        std::uint32_t dimension) {

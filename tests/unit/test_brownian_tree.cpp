@@ -169,3 +169,20 @@ TEST_CASE("Brownian tree: the conditional split keeps the (W, H) law", "[brownia
   CHECK(std::fabs(s_w1h1 / std::sqrt(s_w1 * s_h1)) < 5.0 / std::sqrt(n));
   CHECK(std::fabs(s_h1h2 / std::sqrt(s_h1 * s_h2)) < 5.0 / std::sqrt(n));
 }
+
+TEST_CASE("Brownian tree: the midpoint split is split_interval at l = h/2", "[brownian]") {
+  // The tree's loop writes the midpoint split out (no divisions); it must be
+  // the general conditional law at l = h/2: W1 = W/2 + 3H/2 + sqrt(h)/4 z1,
+  // H1 = H/4 - sqrt(h)/8 z1 + sqrt(h/48) z2 (Foster 2020).
+  const double h = 0.37, w = 0.8, hh = -0.1;
+  const kode::NormalPair z{0.3, -1.2};
+  const auto general = kode::split_interval(h, 0.5 * h, w, hh, z);
+  CHECK(std::fabs(general.dw - (0.5 * w + 1.5 * hh + 0.25 * std::sqrt(h) * z.z1)) < 1e-15);
+  CHECK(std::fabs(general.h -
+                  (0.25 * hh - 0.125 * std::sqrt(h) * z.z1 + std::sqrt(h / 48) * z.z2)) < 1e-15);
+  // And a dyadic query (exact node value) agrees with the leaf formula at a
+  // nearby non-dyadic time to O(sqrt(dt)): the node path is continuous.
+  const kode::VirtualBrownianTree tree(0.0, 1.0, 1e-6, 3, 4, 0);
+  CHECK(std::fabs(tree(0.25) - tree(0.25 + 1e-9)) < 1e-3);
+  CHECK(std::fabs(tree(0.25) - tree(0.25 - 1e-9)) < 1e-3);
+}
