@@ -198,7 +198,7 @@ KOKKOS_INLINE_FUNCTION double tanh(double x) {
 
 // Chain rule f(x)' = f'(x) x' with a zero tangent kept zero (see the top).
 KOKKOS_INLINE_FUNCTION constexpr double chain(double partial, double tangent) {
-  return partial * tangent;
+  return tangent == 0.0 ? 0.0 : partial * tangent;
 }
 
 // Return type of the kode::math overloads: Dual, for D = Dual only.
