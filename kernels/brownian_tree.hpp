@@ -80,6 +80,14 @@ KOKKOS_INLINE_FUNCTION BrownianIncrement split_interval(double h, double l, doub
   return BrownianIncrement{mean_w + sw * z.z1, mean_h + c * z.z1 + d * z.z2};
 }
 
+// A node [a, a + h] of the tree at `depth`, with W(a), I(a), its own
+// increment w and Levy area hh, and sqrt(h).
+struct BrownianTreeNode {
+  double a, h, wa, ia, w, hh, sqrt_h;
+  std::uint64_t number;
+  int depth;
+};
+
 class VirtualBrownianTree {
  public:
   VirtualBrownianTree() = default;
@@ -89,45 +97,66 @@ class VirtualBrownianTree {
 
   // W(t) and I(t), with W(t0) = I(t0) = 0; t is clamped to [t0, t1].
   KOKKOS_INLINE_FUNCTION BrownianState state(double t) const {
-    const double span = t1_ - t0_;
-    const NormalPair root = draw(1, kRoot);
-    // The node [a, a + h] with W(a), I(a) and its own increment and area.
-    double a = t0_, h = span, wa = 0.0, ia = 0.0;
-    double w = math::sqrt(span) * root.z1, hh = math::sqrt(span / 12.0) * root.z2;
     if (!(t > t0_)) return BrownianState{};
-    if (!(t < t1_)) return BrownianState{w, span * (0.5 * w + hh)};
-    std::uint64_t node = 1;
-    // 62 levels keep node numbers inside 64 bits (and intervals far below
-    // any double spacing of a realistic span).
-    // split_interval at l = h/2, written out: no divisions, and sqrt(h)
-    // carried from level to level (this loop is the cost of an SDE step).
-    double sqrt_h = math::sqrt(span);
-    for (int depth = 0; depth < 62 && h > tol_; ++depth) {
-      const double half = 0.5 * h, m = a + half;
-      const NormalPair z = draw(node, kMidpoint);
-      const BrownianIncrement left{0.5 * w + 1.5 * hh + 0.25 * sqrt_h * z.z1,
-                                   0.25 * hh + sqrt_h * (kSqrt1over48 * z.z2 - 0.125 * z.z1)};
-      sqrt_h *= kSqrtHalf;
-      if (t < m) {
-        w = left.dw;
-        hh = left.h;
-        node = 2 * node;
-      } else {
-        const double right_w = w - left.dw;
-        const double right_h = 2.0 * hh - left.h - 0.5 * (left.dw - right_w);
-        ia += half * (wa + left.h + 0.5 * left.dw);
-        wa += left.dw;
-        a = m;
-        w = right_w;
-        hh = right_h;
-        node = 2 * node + 1;
-        if (t == m) return BrownianState{wa, ia};
-      }
-      h = half;
+    BrownianTreeNode n = root();
+    if (!(t < t1_)) return end_state(n);
+    while (descends(n)) {
+      n = child(n, t);
+      if (is_right_child(n) && t == n.a) return BrownianState{n.wa, n.ia};
     }
-    const double l = t - a;
-    const BrownianIncrement part = split_interval(h, l, w, hh, draw(node, kLeaf));
-    return BrownianState{wa + part.dw, ia + l * (wa + part.h + 0.5 * part.dw)};
+    return leaf_state(n, t);
+  }
+
+  // The steps of a query, for BrownianWalker (which caches the path of the
+  // last query and must reproduce state() bit for bit).
+  KOKKOS_INLINE_FUNCTION double t0() const { return t0_; }
+  KOKKOS_INLINE_FUNCTION double t1() const { return t1_; }
+  KOKKOS_INLINE_FUNCTION BrownianTreeNode root() const {
+    const double span = t1_ - t0_;
+    const NormalPair z = draw(1, kRoot);
+    const double sqrt_span = math::sqrt(span);
+    return BrownianTreeNode{
+        t0_, span, 0.0, 0.0, sqrt_span * z.z1, math::sqrt(span / 12.0) * z.z2, sqrt_span, 1, 0};
+  }
+  // Whether a query bisects this node further (62 levels keep node numbers
+  // inside 64 bits, and intervals far below any double spacing).
+  KOKKOS_INLINE_FUNCTION bool descends(const BrownianTreeNode& n) const {
+    return n.depth < 62 && n.h > tol_;
+  }
+  KOKKOS_INLINE_FUNCTION static bool goes_right(const BrownianTreeNode& n, double t) {
+    return !(t < n.a + 0.5 * n.h);
+  }
+  KOKKOS_INLINE_FUNCTION static bool is_right_child(const BrownianTreeNode& n) {
+    return n.depth > 0 && (n.number & 1u) != 0;
+  }
+  // The half of n that holds t: split_interval at l = h/2, written out (no
+  // divisions, sqrt(h) carried from level to level: this is the cost of an
+  // SDE step).
+  KOKKOS_INLINE_FUNCTION BrownianTreeNode child(const BrownianTreeNode& n, double t) const {
+    const double half = 0.5 * n.h;
+    const NormalPair z = draw(n.number, kMidpoint);
+    const double left_w = 0.5 * n.w + 1.5 * n.hh + 0.25 * n.sqrt_h * z.z1;
+    const double left_h = 0.25 * n.hh + n.sqrt_h * (kSqrt1over48 * z.z2 - 0.125 * z.z1);
+    const double sqrt_half = n.sqrt_h * kSqrtHalf;
+    if (!goes_right(n, t))
+      return BrownianTreeNode{n.a,    half,      n.wa,         n.ia,       left_w,
+                              left_h, sqrt_half, 2 * n.number, n.depth + 1};
+    const double right_w = n.w - left_w;
+    const double right_h = 2.0 * n.hh - left_h - 0.5 * (left_w - right_w);
+    return BrownianTreeNode{
+        n.a + half, half,    n.wa + left_w, n.ia + half * (n.wa + left_h + 0.5 * left_w),
+        right_w,    right_h, sqrt_half,     2 * n.number + 1,
+        n.depth + 1};
+  }
+  // W and I at the end of node n.
+  KOKKOS_INLINE_FUNCTION static BrownianState end_state(const BrownianTreeNode& n) {
+    return BrownianState{n.wa + n.w, n.ia + n.h * (n.wa + n.hh + 0.5 * n.w)};
+  }
+  // W(t) and I(t) for t inside the leaf n: the leaf split at t.
+  KOKKOS_INLINE_FUNCTION BrownianState leaf_state(const BrownianTreeNode& n, double t) const {
+    const double l = t - n.a;
+    const BrownianIncrement part = split_interval(n.h, l, n.w, n.hh, draw(n.number, kLeaf));
+    return BrownianState{n.wa + part.dw, n.ia + l * (n.wa + part.h + 0.5 * part.dw)};
   }
 
   // W(t).

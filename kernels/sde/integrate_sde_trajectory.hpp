@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "kernels/brownian_tree.hpp"
+#include "kernels/brownian_walker.hpp"
 #include "kernels/compat.hpp"
 #include "kernels/error_norm.hpp"
 #include "kernels/integrate_trajectory.hpp"
@@ -62,10 +63,12 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
 
   PidHistory history;
   const PidCoefficients pid = pid_coefficients(control, Method::error_order);
-  VirtualBrownianTree trees[M];
+  // One cursor per noise dimension: queries come in increasing time (a
+  // rejected step's retry is earlier, which the cursor also handles).
+  BrownianWalker<> paths[M];
   for (int j = 0; j < M; ++j)
-    trees[j] = VirtualBrownianTree(t0, t1, key.tol, key.seed, key.trajectory,
-                                   static_cast<std::uint32_t>(j));
+    paths[j] = BrownianWalker<>(VirtualBrownianTree(t0, t1, key.tol, key.seed, key.trajectory,
+                                                    static_cast<std::uint32_t>(j)));
   // W and its time integral at the current t, per noise dimension.
   BrownianState at_t[M];
   double t = t0;
@@ -85,7 +88,7 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
     BrownianState at_next[M];
     BrownianIncrement inc[M];
     for (int j = 0; j < M; ++j) {
-      at_next[j] = trees[j].state(t_next);
+      at_next[j] = paths[j].state(t_next);
       inc[j] = levy_increment(at_t[j], t, at_next[j], t_next);
     }
     Method::step(sde, p, t, h, y, inc, y1, err);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/brownian_tree.hpp"
+#include "kernels/brownian_walker.hpp"
 
 namespace {
 
@@ -185,4 +186,40 @@ TEST_CASE("Brownian tree: the midpoint split is split_interval at l = h/2", "[br
   const kode::VirtualBrownianTree tree(0.0, 1.0, 1e-6, 3, 4, 0);
   CHECK(std::fabs(tree(0.25) - tree(0.25 + 1e-9)) < 1e-3);
   CHECK(std::fabs(tree(0.25) - tree(0.25 - 1e-9)) < 1e-3);
+}
+
+TEST_CASE("Brownian walker: cached descents give the tree's values bit for bit", "[brownian]") {
+  // Monotone queries (fixed dyadic and irregular steps), backward retries
+  // (rejected steps), repeats, exact tree nodes and t0/t1: every value must
+  // equal a fresh root-to-leaf query exactly. A walker that kept a stale
+  // node, or missed the early return at a midpoint, would differ.
+  for (double tol : {1e-6, 1.0 / 4096.0}) {
+    const kode::VirtualBrownianTree tree(0.0, 2.0, tol, 77, 5, 1);
+    kode::BrownianWalker<> walker(tree);
+    kode::BrownianWalker<4> shallow(tree);  // cache shallower than the descent
+    std::vector<double> ts;
+    for (int k = 0; k <= 512; ++k) ts.push_back(2.0 * k / 512.0);
+    double t = 0.0;
+    std::uint64_t bits = 12345;
+    while (t < 2.0) {
+      bits = bits * 6364136223846793005ull + 1442695040888963407ull;
+      const double u = static_cast<double>(bits >> 11) * 0x1p-53;
+      t += 0.02 * u;
+      ts.push_back(t);
+      if (u < 0.2) ts.push_back(t - 0.01 * u);  // a retry, earlier
+      if (u > 0.9) ts.push_back(t);             // the same t again
+    }
+    ts.push_back(0.5);
+    ts.push_back(0.25);
+    ts.push_back(2.0);
+    ts.push_back(0.0);
+    int mismatches = 0;
+    for (double q : ts) {
+      const auto want = tree.state(q), got = walker.state(q), got4 = shallow.state(q);
+      mismatches += !(got.w == want.w && got.integral == want.integral);
+      mismatches += !(got4.w == want.w && got4.integral == want.integral);
+    }
+    INFO("tol " << tol << ": " << ts.size() << " queries");
+    CHECK(mismatches == 0);
+  }
 }
