@@ -9,7 +9,7 @@
 // Steps end exactly at the save times (and at t1): an SDE solution between
 // two steps is not a function of the step's end points, so kode saves actual
 // solver values instead of interpolating. The step after a save-time stop
-// continues with the proposed step size.
+// continues with at least the step size proposed before the cut.
 #pragma once
 
 #include <cstdint>
@@ -82,7 +82,8 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
     double next_save;
     if (observer.pending_save_time(next_save) && next_save < stop) stop = next_save;
     double t_next = t + dt_abs;
-    if (t_next - stop >= -clip_tol) t_next = stop;
+    const bool clipped = t_next - stop >= -clip_tol;
+    if (clipped) t_next = stop;
     const double h = t_next - t;
 
     BrownianState at_next[M];
@@ -117,7 +118,11 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
     }
 
     if (adaptive) {
-      dt_abs = h * factor;
+      // A step cut short to end at a save time says little about the step
+      // the controller wanted: after accepting it, keep the larger of the
+      // two proposals (otherwise a save time just past a step end would
+      // shrink the next steps by up to factormax each).
+      dt_abs = accept && clipped ? math::max(h * factor, dt_abs) : h * factor;
       if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
       if (control.dtmin > 0.0 && dt_abs < control.dtmin) return Status::dt_min_reached;
     }
