@@ -42,7 +42,8 @@ std::vector<double> trim_rows(const std::vector<double>& src, size_t rows, size_
 
 void write_contents(ResultWriter& w, const BatchResult& r, const ResultLabels& labels,
                     const std::vector<double>& params, const std::vector<double>& y0,
-                    const RunAttributes& a) {
+                    const RunAttributes& a, const ObservationNoise& observation,
+                    const std::vector<double>& ys_observed) {
   const hid_t root = w.file();
   const hsize_t n_traj = static_cast<hsize_t>(r.n_traj);
   const hsize_t n_save = static_cast<hsize_t>(r.ts.size());
@@ -70,6 +71,14 @@ void write_contents(ResultWriter& w, const BatchResult& r, const ResultLabels& l
     ys.resize(n_traj * n_save * n_state, std::numeric_limits<double>::quiet_NaN());
     Handle ds = w.dataset(root, "ys", H5T_NATIVE_DOUBLE, {n_traj, n_save, n_state}, ys);
     w.string_array_attribute(ds.get(), "state_names", labels.state_names);
+    w.dims(ds.get(), {d_traj, d_time, d_state});
+  }
+  if (observation.enabled()) {
+    std::vector<double> ys = ys_observed;
+    ys.resize(n_traj * n_save * n_state, std::numeric_limits<double>::quiet_NaN());
+    Handle ds = w.dataset(root, "ys_observed", H5T_NATIVE_DOUBLE, {n_traj, n_save, n_state}, ys);
+    w.string_array_attribute(ds.get(), "state_names", labels.state_names);
+    describe_observations(w, ds.get(), observation);
     w.dims(ds.get(), {d_traj, d_time, d_state});
   }
   {
@@ -217,7 +226,9 @@ void publish_partial_file(const std::string& partial, const std::string& path, b
 
 void write_result_file(const std::string& path, bool overwrite, const BatchResult& result,
                        const ResultLabels& labels, const std::vector<double>& params,
-                       const std::vector<double>& y0, const RunAttributes& attributes) {
+                       const std::vector<double>& y0, const RunAttributes& attributes,
+                       const ObservationNoise& observation,
+                       const std::vector<double>& ys_observed) {
   check_output_path(path, overwrite);
   const std::string partial = path + ".partial";
   QuietHdf5Errors quiet;
@@ -227,7 +238,7 @@ void write_result_file(const std::string& path, bool overwrite, const BatchResul
       ResultWriter writer(partial);
       writer.create();
       created = true;
-      write_contents(writer, result, labels, params, y0, attributes);
+      write_contents(writer, result, labels, params, y0, attributes, observation, ys_observed);
       writer.close();
     }
     publish_partial_file(partial, path, overwrite);

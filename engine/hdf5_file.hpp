@@ -6,6 +6,8 @@
 //   /ts [n_save]  /ys [n_traj, n_save, n_state]  /params [n_traj, n_param]
 //   /y0 [n_traj, n_state]  /status int8 [n_traj]
 //   /stats/num_steps, /stats/num_accepted, /stats/num_rejected  int32 [n_traj]
+//   with [noise] observation_sigma: /ys_observed [n_traj, n_save, n_state] as
+//                    /ys (attrs state_names, observation_sigma, observation_seed)
 //   with save.steps: /steps/ts [n_traj, n_max], /steps/ys [n_traj, n_max, n_state],
 //                    /steps/count [n_traj]   (n_max = largest count, NaN-padded)
 //   with save.dense: /dense/ts [n_traj, m+1], /dense/ys [n_traj, m, degree+1, n_state],
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "engine/batch_result.hpp"
+#include "engine/observation_noise.hpp"
 
 namespace kode {
 
@@ -60,10 +63,14 @@ void check_output_path(const std::string& path, bool overwrite);
 // Writes the file as PATH.partial, closes it, then renames it to PATH, so a
 // file named PATH is always complete. On failure the partial file is
 // removed and Hdf5Error (or ConfigError for the checks above) is thrown.
-// params [n_traj][n_param], y0 [n_traj][n_state], row-major.
+// params [n_traj][n_param], y0 [n_traj][n_state], row-major. With
+// `observation` enabled, ys_observed (observe_states of `result`) becomes
+// /ys_observed.
 void write_result_file(const std::string& path, bool overwrite, const BatchResult& result,
                        const ResultLabels& labels, const std::vector<double>& params,
-                       const std::vector<double>& y0, const RunAttributes& attributes);
+                       const std::vector<double>& y0, const RunAttributes& attributes,
+                       const ObservationNoise& observation = {},
+                       const std::vector<double>& ys_observed = {});
 
 // Makes a complete PATH.partial visible as PATH: renamed over PATH when
 // `overwrite`, else hard-linked so that a PATH that appeared meanwhile is

@@ -17,6 +17,7 @@
 
 #include "engine/config.hpp"
 #include "engine/hdf5_file.hpp"
+#include "engine/observation_noise.hpp"
 #include "kernels/status.hpp"
 
 namespace kode::hdf5 {
@@ -311,6 +312,13 @@ inline void describe_status(ResultWriter& w, hid_t ds) {
   w.string_attribute(ds, "meanings", meanings);
   w.attribute(ds, "flag_values", H5T_NATIVE_INT8, flag_values, false);
   w.string_attribute(ds, "flag_meanings", flag_meanings);
+}
+
+// The attributes of /ys_observed beyond /ys's: the noise that made it, so
+// that the file says how its observations relate to /ys.
+inline void describe_observations(ResultWriter& w, hid_t ds, const ObservationNoise& noise) {
+  w.attribute(ds, "observation_sigma", H5T_NATIVE_DOUBLE, noise.sigma, false);
+  w.scalar_attribute(ds, "observation_seed", H5T_NATIVE_UINT64, noise.seed);
 }
 
 // ---- reading ----

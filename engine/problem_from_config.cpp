@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "engine/call_syntax.hpp"
 #include "engine/sde_solver_registry.hpp"
 #include "engine/solver_registry.hpp"
 
@@ -239,9 +240,56 @@ void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveS
       throw ConfigError(
           "missing required key 'solver.dt0': SDE solvers need the (first) step size");
   } else {
+    // noise.seed also keys the observation noise when observation_seed is absent.
+    const bool seed_keys_observations =
+        config.has("noise.observation_sigma") && !config.has("noise.observation_seed");
     for (const char* key : {"noise.seed", "noise.tree_tol", "noise.calculus"})
-      if (config.has(key)) unused_keys.push_back(key);
+      if (config.has(key) && !(seed_keys_observations && std::string(key) == "noise.seed"))
+        unused_keys.push_back(key);
   }
+}
+
+ObservationNoise observation_noise_from_config(const Config& config, const ModelInfo& model,
+                                               std::vector<std::string>& unused_keys) {
+  ObservationNoise noise;
+  const std::string sigma_key = "noise.observation_sigma";
+  const ConfigValue* value = config.find(sigma_key);
+  if (!value) {
+    if (config.has("noise.observation_seed")) unused_keys.push_back("noise.observation_seed");
+    return noise;
+  }
+  const std::vector<std::string>& states = model.state_names;
+  // One number for every state, or list(...) in the call syntax of save
+  // times and designs.
+  std::string name, inside;
+  const bool is_list = split_call(value->text, name, inside);
+  if (is_list && name != "list")
+    throw ConfigError(config.describe(sigma_key) +
+                      ": expected one number (the same sigma for every state) or list(s1, s2, "
+                      "...) with one sigma per state (" +
+                      join(states) + ")");
+  const std::vector<std::string> items =
+      is_list ? split_arguments(inside) : std::vector<std::string>{value->text};
+  if (is_list && items.size() != states.size())
+    throw ConfigError(config.describe(sigma_key) + ": needs one sigma per state of model '" +
+                      model.name + "' (" + join(states) + "), got " + std::to_string(items.size()));
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string what =
+        config.describe(sigma_key) + (is_list ? ", sigma of state '" + states[i] + "'" : "");
+    const double sigma = parse_number(items[i], what);  // finite, or ConfigError
+    if (!(sigma >= 0)) throw ConfigError(what + ": must be >= 0, got " + exact(sigma));
+    noise.sigma.push_back(sigma);
+  }
+  if (!is_list) noise.sigma.assign(states.size(), noise.sigma.front());
+
+  // The seed: observation_seed, else the seed the run already has.
+  const char* seed_key = config.has("noise.observation_seed") ? "noise.observation_seed"
+                         : config.has("noise.seed")           ? "noise.seed"
+                                                              : "sweep.seed";
+  const auto seed = config.integer(seed_key).value_or(0);
+  if (seed < 0) throw ConfigError(config.describe(seed_key) + ": must be >= 0 (a 64-bit seed)");
+  noise.seed = static_cast<std::uint64_t>(seed);
+  return noise;
 }
 
 std::string output_save_from_config(const Config& config) {
@@ -272,6 +320,7 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
   p.y0 = fixed_values(config, "y0", p.model->state_names);
 
   solve_spec_from_config(config, *p.model, p.spec, p.unused_keys);
+  p.observation = observation_noise_from_config(config, *p.model, p.unused_keys);
 
   // ---- output ----
   if (const auto file = config.text("output.file")) {
@@ -284,14 +333,21 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
                       ": kode solve stores one trajectory at every save time "
                       "(output.save = trajectories); final and statistics are for `kode sweep`");
 
+  // sweep.seed is used after all when it keys the Brownian paths or the
+  // observations (noise.seed and observation_seed absent).
+  const bool sweep_seed_used =
+      !config.has("noise.seed") &&
+      (p.model->sde || (p.observation.enabled() && !config.has("noise.observation_seed")));
   for (const std::string& key : config.keys())
-    if (key.rfind("sweep.", 0) == 0) p.unused_keys.push_back(key);
+    if (key.rfind("sweep.", 0) == 0 && !(key == "sweep.seed" && sweep_seed_used))
+      p.unused_keys.push_back(key);
 
   validate_solve_spec_from_config(p.spec, *p.model, config);
   return p;
 }
 
-std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s, const Config& config) {
+std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
+                                const ObservationNoise& observation, const Config& config) {
   const StepSizeControl& c = s.control;
   std::ostringstream out;
   out << "# resolved by kode: every key with its effective value\n";
@@ -321,12 +377,21 @@ std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s, cons
     out << "tree_tol = " << exact(brownian_tree_tol(s.t0, s.t1, s.noise)) << "\n";
     out << "calculus = " << (s.noise.calculus.empty() ? model.calculus : s.noise.calculus) << "\n";
   }
+  if (observation.enabled()) {
+    // One sigma per state and the seed in effect, so that the text gives the
+    // same observations whatever defaults it relied on.
+    if (!model.sde) out << "\n[noise]\n";
+    std::vector<std::string> sigma;
+    for (double x : observation.sigma) sigma.push_back(exact(x));
+    out << "observation_sigma = list(" << join(sigma) << ")\n";
+    out << "observation_seed = " << observation.seed << "\n";
+  }
   return out.str();
 }
 
 std::string resolved_config_text(const SingleProblem& p, const Config& config) {
   std::ostringstream out;
-  out << resolved_solve_text(*p.model, p.spec, config);
+  out << resolved_solve_text(*p.model, p.spec, p.observation, config);
   out << "\n[params]\n";
   for (size_t j = 0; j < p.params.size(); ++j)
     out << p.model->param_names[j] << " = " << exact(p.params[j]) << "\n";

@@ -10,6 +10,7 @@
 
 #include "engine/config.hpp"
 #include "engine/model_registry.hpp"
+#include "engine/observation_noise.hpp"
 #include "engine/solve_spec.hpp"
 
 namespace kode {
@@ -21,6 +22,7 @@ struct SingleProblem {
   std::vector<double> y0;      // [n_state], in the model's order
   std::string output_file;     // [output] file; empty: CSV on stdout
   std::string output_save = "trajectories";
+  ObservationNoise observation;  // [noise] observation_sigma/_seed; disabled when absent
   // Keys present in the config that `solve` does not use ([sweep] ...), so
   // the caller can say so instead of ignoring them silently.
   std::vector<std::string> unused_keys;
@@ -47,20 +49,28 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
 //  - [time], [solver], [save] and, for SDE models, [noise] into `spec` (keys that the chosen
 //  step-size
 //    control ignores are appended to `unused_keys`);
+//  - [noise] observation_sigma and observation_seed (ODE and SDE models);
 //  - output.save (trajectories, final or statistics);
 //  - validate_solve_spec with the origin of the offending key added.
 // Each throws ConfigError naming the key and the bad value.
 const ModelInfo& model_from_config(const Config& config, const ModelRegistry& models);
 void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveSpec& spec,
                             std::vector<std::string>& unused_keys);
+// observation_sigma: one number for every state or list(s1, s2, ...), one per
+// state in the model's order, each >= 0; absent: no observations (and
+// observation_seed, if given, is appended to `unused_keys`).
+// observation_seed: an integer >= 0; default noise.seed, else sweep.seed,
+// else 0.
+ObservationNoise observation_noise_from_config(const Config& config, const ModelInfo& model,
+                                               std::vector<std::string>& unused_keys);
 std::string output_save_from_config(const Config& config);
 void validate_solve_spec_from_config(const SolveSpec& spec, const ModelInfo& model,
                                      const Config& config);
 
-// The [model], [time], [save] and [solver] sections of the resolved config
-// (every key with its effective value).
+// The [model], [time], [save], [solver] and [noise] sections of the resolved
+// config (every key with its effective value).
 std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& spec,
-                                const Config& config);
+                                const ObservationNoise& observation, const Config& config);
 
 // The resolved configuration as INI text: every key with its effective value,
 // defaults included, so that the text alone reproduces the run (stored in

@@ -59,6 +59,13 @@ void write_skeleton(ResultWriter& w, const SweepPlan& plan, const RunAttributes&
     w.string_array_attribute(ds.get(), "state_names", model.state_names);
     w.dims(ds.get(), {d_traj, d_time, d_state});
   }
+  if (plan.observation.enabled()) {
+    Handle ds =
+        w.preallocated_dataset(root, "ys_observed", H5T_NATIVE_DOUBLE, {n_traj, n_save, n_state});
+    w.string_array_attribute(ds.get(), "state_names", model.state_names);
+    describe_observations(w, ds.get(), plan.observation);
+    w.dims(ds.get(), {d_traj, d_time, d_state});
+  }
   {
     Handle ds = w.preallocated_dataset(root, "params", H5T_NATIVE_DOUBLE, {n_traj, n_param});
     w.string_array_attribute(ds.get(), "param_names", model.param_names);
@@ -166,7 +173,7 @@ struct SweepFile::Impl {
   const SweepPlan& plan;
   Hdf5Calls h5;
   Handle file;
-  Handle traj, ys, params, y0, status, chunk_done, block_count;
+  Handle traj, ys, ys_observed, params, y0, status, chunk_done, block_count;
   Handle counters[3];
   Handle blocks[4];
   std::vector<std::int8_t> done_at_open;
@@ -184,6 +191,7 @@ struct SweepFile::Impl {
     };
     traj = open("traj");
     if (plan.stores_ys()) ys = open("ys");
+    if (plan.observation.enabled()) ys_observed = open("ys_observed");
     params = open("params");
     y0 = open("y0");
     status = open("status");
@@ -247,7 +255,8 @@ const std::vector<std::int8_t>& SweepFile::chunks_done_at_open() const {
 
 void SweepFile::write_chunk(long long c, const std::vector<double>& params,
                             const std::vector<double>& y0, const BatchResult& result,
-                            const std::vector<EnsembleStatistics>& blocks) {
+                            const std::vector<EnsembleStatistics>& blocks,
+                            const std::vector<double>& ys_observed) {
   QuietHdf5Errors quiet;
   Impl& f = *impl_;
   const SweepPlan& plan = f.plan;
@@ -261,12 +270,19 @@ void SweepFile::write_chunk(long long c, const std::vector<double>& params,
   if (result.n_traj != static_cast<int>(n) || result.ys.size() != n * n_save * n_state)
     throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has " +
                     std::to_string(result.n_traj) + " trajectories, expected " + std::to_string(n));
+  if (plan.observation.enabled() && ys_observed.size() != result.ys.size())
+    throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has " +
+                    std::to_string(ys_observed.size()) + " observations for " +
+                    std::to_string(result.ys.size()) + " states");
 
   std::vector<long long> index(n);
   for (hsize_t i = 0; i < n; ++i) index[i] = static_cast<long long>(first + i);
   f.write_rows(f.traj, "traj", H5T_NATIVE_LLONG, row, n, {}, index.data());
   if (plan.stores_ys())
     f.write_rows(f.ys, "ys", H5T_NATIVE_DOUBLE, row, n, {n_save, n_state}, result.ys.data());
+  if (plan.observation.enabled())
+    f.write_rows(f.ys_observed, "ys_observed", H5T_NATIVE_DOUBLE, row, n, {n_save, n_state},
+                 ys_observed.data());
   if (n_param > 0)
     f.write_rows(f.params, "params", H5T_NATIVE_DOUBLE, row, n, {n_param}, params.data());
   f.write_rows(f.y0, "y0", H5T_NATIVE_DOUBLE, row, n, {n_state}, y0.data());
@@ -305,7 +321,8 @@ void SweepFile::write_chunk(long long c, const std::vector<double>& params,
 void SweepFile::close() {
   QuietHdf5Errors quiet;
   Impl& f = *impl_;
-  for (Handle* h : {&f.traj, &f.ys, &f.params, &f.y0, &f.status, &f.chunk_done, &f.block_count})
+  for (Handle* h :
+       {&f.traj, &f.ys, &f.ys_observed, &f.params, &f.y0, &f.status, &f.chunk_done, &f.block_count})
     f.h5.ok(h->close(), "H5Dclose");
   for (Handle& h : f.counters) f.h5.ok(h.close(), "H5Dclose");
   for (Handle& h : f.blocks) f.h5.ok(h.close(), "H5Dclose");

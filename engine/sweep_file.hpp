@@ -5,6 +5,9 @@
 //   /ts [n_save]  /traj [n_traj]  /state  /param        dimension scales
 //   /ys [n_traj, n_save, n_state]   (not with output.save = statistics;
 //                                     n_save = 1, /ts = [t1] with final)
+//   /ys_observed [n_traj, n_save, n_state]   with [noise] observation_sigma:
+//             /ys with observation noise (observation_noise.hpp); attrs
+//             state_names, observation_sigma [n_state], observation_seed
 //   /params [n_traj, n_param]  /y0 [n_traj, n_state]  /status int8 [n_traj]
 //   /stats/num_steps, num_accepted, num_rejected      int32 [n_traj]
 //   /ensemble/mean, var, min, max [n_save, n_state]   over successful
@@ -87,9 +90,11 @@ class SweepFile {
   const std::vector<std::int8_t>& chunks_done_at_open() const;
 
   // Independent: the rows of chunk c, its statistics blocks, then its mark.
-  // params [count][n_param], y0 [count][n_state].
+  // params [count][n_param], y0 [count][n_state]; ys_observed as result.ys
+  // when plan.observation is enabled, else ignored.
   void write_chunk(long long c, const std::vector<double>& params, const std::vector<double>& y0,
-                   const BatchResult& result, const std::vector<EnsembleStatistics>& blocks);
+                   const BatchResult& result, const std::vector<EnsembleStatistics>& blocks,
+                   const std::vector<double>& ys_observed);
 
   // Collective.
   void close();

@@ -125,8 +125,9 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
   Handle params = open_dataset(h5, file.get(), "params");
   Handle y0 = open_dataset(h5, file.get(), "y0");
   Handle status = open_dataset(h5, file.get(), "status");
-  Handle ys;
+  Handle ys, ys_observed;
   if (plan.stores_ys()) ys = open_dataset(h5, file.get(), "ys");
+  if (plan.observation.enabled()) ys_observed = open_dataset(h5, file.get(), "ys_observed");
   Handle counters[3], blocks[4];
   for (int k = 0; k < 3; ++k)
     counters[k] = open_dataset(h5, file.get(), std::string("stats/") + counter_names[k]);
@@ -147,6 +148,12 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
     r.ys = plan.stores_ys() ? read_block<double>(h5, ys.get(), "ys", H5T_NATIVE_DOUBLE, {row, 0, 0},
                                                  {n, n_save, n_state})
                             : std::vector<double>(n * width, 0.0);
+    // Copied as stored: the parts' observations are those of one run.
+    const std::vector<double> observed =
+        plan.observation.enabled()
+            ? read_block<double>(h5, ys_observed.get(), "ys_observed", H5T_NATIVE_DOUBLE,
+                                 {row, 0, 0}, {n, n_save, n_state})
+            : std::vector<double>{};
     r.status = read_block<std::int8_t>(h5, status.get(), "status", H5T_NATIVE_INT8, {row}, {n});
     std::vector<int>* targets[3] = {&r.num_steps, &r.num_accepted, &r.num_rejected};
     for (int k = 0; k < 3; ++k)
@@ -175,9 +182,9 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
                          values[k].begin() + static_cast<std::ptrdiff_t>((b + 1) * width));
       stats.push_back(std::move(s));
     }
-    out.write_chunk(c, p, y, r, stats);
+    out.write_chunk(c, p, y, r, stats, observed);
   }
-  for (Handle* h : {&params, &y0, &status, &ys, &block_count}) *h = Handle();
+  for (Handle* h : {&params, &y0, &status, &ys, &ys_observed, &block_count}) *h = Handle();
   for (Handle& h : counters) h = Handle();
   for (Handle& h : blocks) h = Handle();
   h5.ok(file.close(), "H5Fclose");

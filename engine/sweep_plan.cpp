@@ -29,7 +29,7 @@ void design_inputs(const Config& config, const std::string& section,
 
 std::string resolved_sweep_text(const SweepPlan& plan, const Config& config) {
   std::ostringstream out;
-  out << resolved_solve_text(*plan.model, plan.spec, config);
+  out << resolved_solve_text(*plan.model, plan.spec, plan.observation, config);
   // Design values as written: they are parsed deterministically, so the
   // text gives the same values.
   const auto& names = plan.design.names();
@@ -80,6 +80,12 @@ SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& mode
   if (file->empty()) throw ConfigError(config.describe("output.file") + ": empty file name");
   plan.output_file = *file;
   plan.output_save = output_save_from_config(config);
+  plan.observation = observation_noise_from_config(config, *plan.model, unused_keys);
+  if (plan.observation.enabled() && !plan.stores_ys())
+    throw ConfigError(config.describe("noise.observation_sigma") +
+                      ": observations are noisy copies of the stored trajectories, but " +
+                      config.describe("output.save") +
+                      " stores none; use output.save = trajectories or final");
   validate_solve_spec_from_config(plan.spec, *plan.model, config);
   if (plan.output_save == "final") plan.spec.ts = {plan.spec.t1};
   if (plan.spec.ts.empty())

@@ -22,6 +22,8 @@
 //   [output] file (required), save = trajectories | final | statistics
 //            final: /ys is [n_traj, 1, n_state] at /ts = [t1] (the solve
 //            saves at t1 only, whatever save.ts says)
+//   [noise]  observation_sigma, observation_seed (problem_from_config.hpp):
+//            /ys_observed beside /ys; an error with save = statistics
 #pragma once
 
 #include <cstdint>
@@ -30,6 +32,7 @@
 
 #include "engine/config.hpp"
 #include "engine/model_registry.hpp"
+#include "engine/observation_noise.hpp"
 #include "engine/solve_spec.hpp"
 #include "engine/sweep_design.hpp"
 
@@ -53,7 +56,8 @@ struct SweepPlan {
   std::string schedule = "static";
   std::string output_file;
   std::string output_save = "trajectories";
-  std::string config_text;  // the resolved config (root attribute `config`)
+  ObservationNoise observation;  // enabled: /ys_observed beside /ys
+  std::string config_text;       // the resolved config (root attribute `config`)
   // The slice this run computes: chunks [chunk_begin, chunk_end). Whole
   // chunks, and chunks hold whole statistics blocks, so a slice's rows and
   // blocks are contiguous ranges of the whole sweep's.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/mpi_check.hpp"
+#include "engine/observation_noise.hpp"
 
 namespace kode {
 
@@ -37,7 +38,10 @@ void compute_chunk(const SweepPlan& plan, SweepFile& file, long long c,
   SolveSpec spec = plan.spec;
   spec.first_trajectory = static_cast<std::uint64_t>(first);
   solver.solve(spec, params, y0, count, result);
-  file.write_chunk(c, params, y0, result, chunk_block_statistics(plan, result));
+  const std::vector<double> ys_observed =
+      plan.observation.enabled() ? observe_states(plan.observation, result, spec.first_trajectory)
+                                 : std::vector<double>{};
+  file.write_chunk(c, params, y0, result, chunk_block_statistics(plan, result), ys_observed);
   if (options.test_chunk_delay_ms > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(options.test_chunk_delay_ms));
 }

@@ -5,6 +5,7 @@
 #include "drivers/cli/commands.hpp"
 #include "drivers/cli/single_run.hpp"
 #include "engine/hdf5_file.hpp"
+#include "engine/observation_noise.hpp"
 #include "kernels/status.hpp"
 
 namespace kode::cli {
@@ -14,21 +15,28 @@ namespace {
 const char* const solve_summary =
     "Solves one trajectory (every parameter and initial value fixed). Without\n"
     "[output] file it prints CSV on stdout: a header t,<state names> and one row\n"
-    "per save time at full double precision; with [output] file it writes the\n"
-    "HDF5 result file (FILE.partial, renamed to FILE when complete).\n"
+    "per save time at full double precision (with [noise] observation_sigma,\n"
+    "columns <state>_observed follow); with [output] file it writes the HDF5\n"
+    "result file (FILE.partial, renamed to FILE when complete).\n"
     "Exit status: 0 success; 1 the trajectory stopped early (its status is\n"
     "reported on stderr; the output is still written, unreached rows are nan);\n"
     "2 bad input (nothing is computed or written); 74 an I/O error.";
 
-// CSV at full precision: %.17g reads back as the same double.
-void print_csv(const BatchResult& r, const std::vector<std::string>& state_names) {
+// CSV at full precision: %.17g reads back as the same double. Observations
+// (ys_observed non-empty) follow the states as <state>_observed columns.
+void print_csv(const BatchResult& r, const std::vector<std::string>& state_names,
+               const std::vector<double>& ys_observed) {
   std::string header = "t";
   for (const auto& name : state_names) header += "," + name;
+  if (!ys_observed.empty())
+    for (const auto& name : state_names) header += "," + name + "_observed";
   std::printf("%s\n", header.c_str());
   const size_t n_state = state_names.size();
   for (size_t j = 0; j < r.ts.size(); ++j) {
     std::printf("%.17g", r.ts[j]);
     for (size_t i = 0; i < n_state; ++i) std::printf(",%.17g", r.ys[j * n_state + i]);
+    if (!ys_observed.empty())
+      for (size_t i = 0; i < n_state; ++i) std::printf(",%.17g", ys_observed[j * n_state + i]);
     std::printf("\n");
   }
   if (std::fflush(stdout) != 0 || std::ferror(stdout))
@@ -57,15 +65,18 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
 
   context.kokkos.ensure_initialized();
   const BatchResult result = p.model->solve(p.spec, p.params, p.y0, 1);
+  const std::vector<double> ys_observed =
+      p.observation.enabled() ? observe_states(p.observation, result, p.spec.first_trajectory)
+                              : std::vector<double>{};
 
   if (to_file) {
     const RunAttributes attributes = run_attributes(*p.model, p.spec, 0, context.mpi.size(),
                                                     resolved_config_text(p, run.config));
     write_result_file(p.output_file, arguments.overwrite, result,
                       ResultLabels{p.model->state_names, p.model->param_names}, p.params, p.y0,
-                      attributes);
+                      attributes, p.observation, ys_observed);
   } else {
-    print_csv(result, p.model->state_names);
+    print_csv(result, p.model->state_names, ys_observed);
   }
 
   const auto status = static_cast<Status>(result.status.at(0));
