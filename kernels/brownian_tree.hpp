@@ -80,10 +80,13 @@ KOKKOS_INLINE_FUNCTION BrownianIncrement split_interval(double h, double l, doub
   return BrownianIncrement{mean_w + sw * z.z1, mean_h + c * z.z1 + d * z.z2};
 }
 
-// A node [a, a + h] of the tree at `depth`, with W(a), I(a), its own
-// increment w and Levy area hh, and sqrt(h).
+// A node [a, b) of the tree at `depth`, h = b - a up to rounding (b is
+// inherited exactly: a left child ends at its parent's midpoint, a right
+// child where its parent ends, so the children partition the parent's
+// [a, b) exactly as the descent's branch test does), with W(a), I(a), its
+// own increment w and Levy area hh, and sqrt(h).
 struct BrownianTreeNode {
-  double a, h, wa, ia, w, hh, sqrt_h;
+  double a, b, h, wa, ia, w, hh, sqrt_h;
   std::uint64_t number;
   int depth;
 };
@@ -115,8 +118,15 @@ class VirtualBrownianTree {
     const double span = t1_ - t0_;
     const NormalPair z = draw(1, kRoot);
     const double sqrt_span = math::sqrt(span);
-    return BrownianTreeNode{
-        t0_, span, 0.0, 0.0, sqrt_span * z.z1, math::sqrt(span / 12.0) * z.z2, sqrt_span, 1, 0};
+    BrownianTreeNode n{};
+    n.a = t0_;
+    n.b = t1_;
+    n.h = span;
+    n.w = sqrt_span * z.z1;
+    n.hh = math::sqrt(span / 12.0) * z.z2;
+    n.sqrt_h = sqrt_span;
+    n.number = 1;
+    return n;
   }
   // Whether a query bisects this node further (62 levels keep node numbers
   // inside 64 bits, and intervals far below any double spacing).
@@ -137,16 +147,24 @@ class VirtualBrownianTree {
     const NormalPair z = draw(n.number, kMidpoint);
     const double left_w = 0.5 * n.w + 1.5 * n.hh + 0.25 * n.sqrt_h * z.z1;
     const double left_h = 0.25 * n.hh + n.sqrt_h * (kSqrt1over48 * z.z2 - 0.125 * z.z1);
-    const double sqrt_half = n.sqrt_h * kSqrtHalf;
-    if (!goes_right(n, t))
-      return BrownianTreeNode{n.a,    half,      n.wa,         n.ia,       left_w,
-                              left_h, sqrt_half, 2 * n.number, n.depth + 1};
-    const double right_w = n.w - left_w;
-    const double right_h = 2.0 * n.hh - left_h - 0.5 * (left_w - right_w);
-    return BrownianTreeNode{
-        n.a + half, half,    n.wa + left_w, n.ia + half * (n.wa + left_h + 0.5 * left_w),
-        right_w,    right_h, sqrt_half,     2 * n.number + 1,
-        n.depth + 1};
+    BrownianTreeNode c = n;
+    c.h = half;
+    c.sqrt_h = n.sqrt_h * kSqrtHalf;
+    c.depth = n.depth + 1;
+    if (!goes_right(n, t)) {
+      c.b = n.a + half;
+      c.w = left_w;
+      c.hh = left_h;
+      c.number = 2 * n.number;
+    } else {
+      c.a = n.a + half;
+      c.wa = n.wa + left_w;
+      c.ia = n.ia + half * (n.wa + left_h + 0.5 * left_w);
+      c.w = n.w - left_w;
+      c.hh = 2.0 * n.hh - left_h - 0.5 * (left_w - c.w);
+      c.number = 2 * n.number + 1;
+    }
+    return c;
   }
   // W and I at the end of node n.
   KOKKOS_INLINE_FUNCTION static BrownianState end_state(const BrownianTreeNode& n) {

@@ -26,20 +26,13 @@ class BrownianWalker {
   KOKKOS_INLINE_FUNCTION BrownianState state(double t) {
     if (!(t > tree_.t0())) return BrownianState{};
     if (!(t < tree_.t1())) return VirtualBrownianTree::end_state(path_[0]);
-    // The deepest cached node on t's descent: level l + 1 is on it when the
-    // descent from level l turns the same way as the cached one did.
-    // On the way down, a right child starting exactly at t ends the query,
-    // as in the tree's own descent.
-    int l = 0;
-    while (true) {
-      const BrownianTreeNode& c = path_[l];
-      if (VirtualBrownianTree::is_right_child(c) && t == c.a) return BrownianState{c.wa, c.ia};
-      if (l + 1 < n_valid_ && VirtualBrownianTree::goes_right(c, t) ==
-                                  VirtualBrownianTree::is_right_child(path_[l + 1]))
-        ++l;
-      else
-        break;
-    }
+    // The deepest cached node holding t (the root holds every t here).
+    int l = n_valid_ - 1;
+    while (l > 0 && !(path_[l].a <= t && t < path_[l].b)) --l;
+    // t at a node's left end, above the root: the tree's descent stopped at
+    // the right child starting there, whose W(a), I(a) every node below it
+    // with the same left end inherits unchanged.
+    if (l > 0 && t == path_[l].a) return BrownianState{path_[l].wa, path_[l].ia};
     BrownianTreeNode n = path_[l];
     while (tree_.descends(n)) {
       n = tree_.child(n, t);
