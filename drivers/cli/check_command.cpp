@@ -31,6 +31,16 @@ bool is_sweep_config(const Config& config) {
   return false;
 }
 
+// The Brownian paths of an SDE run, as resolved.
+std::string noise_summary(const ModelInfo& model, const SolveSpec& s) {
+  std::ostringstream out;
+  out << "noise: " << model.n_noise << " Brownian motion" << (model.n_noise == 1 ? "" : "s") << " ("
+      << model.noise_kind << "), read as "
+      << (s.noise.calculus.empty() ? model.calculus : s.noise.calculus) << ", seed " << s.noise.seed
+      << ", tree_tol " << brownian_tree_tol(s.t0, s.t1, s.noise);
+  return out.str();
+}
+
 int check_sweep(const Config& config, const SingleRunArguments& arguments,
                 const ModelRegistry& models) {
   const SweepPlan plan = sweep_plan_from_config(config, models);
@@ -44,6 +54,7 @@ int check_sweep(const Config& config, const SingleRunArguments& arguments,
       << (plan.n_save() == 1 ? "" : "s") << "; " << plan.n_chunks << " chunk"
       << (plan.n_chunks == 1 ? "" : "s") << " of " << plan.chunk << ", schedule " << plan.schedule
       << "\n";
+  if (plan.model->sde) out << "  " << noise_summary(*plan.model, plan.spec) << "\n";
   if (plan.is_slice())
     out << "  slice " << plan.slice_index << " of " << plan.slice_count << ": chunks "
         << plan.chunk_begin << ".." << plan.chunk_end - 1 << ", " << plan.slice_n_traj()
@@ -96,6 +107,7 @@ int check_command(const std::vector<std::string>& args, CommandContext& context)
   if (!s.ts.empty()) out << " from " << number(s.ts.front()) << " to " << number(s.ts.back());
   out << "; steps " << (s.save_steps ? "yes" : "no") << "; dense " << (s.dense ? "yes" : "no")
       << "\n";
+  if (p.model->sde) out << "  " << noise_summary(*p.model, s) << "\n";
   out << "  output: "
       << (p.output_file.empty()
               ? std::string("CSV on stdout")
