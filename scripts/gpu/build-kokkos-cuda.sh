@@ -15,7 +15,7 @@
 #
 # Build mode extracts the sources to PREFIX-src (kept: the installed
 # KokkosConfigCommon.cmake records PREFIX-src/bin/nvcc_wrapper as Kokkos's
-# compiler) and builds in PREFIX-build. A full build takes ~30 min on 2 cores.
+# compiler) and builds in PREFIX-build (2 min 26 s on 2 cores, 2026-11-29).
 #
 # --patch-only DIR extracts TAG into DIR (must not exist or be empty) and
 # applies the adaptations, without configuring or building. They are applied
@@ -222,7 +222,7 @@ note "configuring in $build (Kokkos $tag, CUDA $major, Serial + Cuda, HOPPER90)"
   -DKokkos_ENABLE_CUDA=ON -DKokkos_ENABLE_SERIAL=ON -DKokkos_ARCH_HOPPER90=ON \
   -DCMAKE_BUILD_TYPE=Release -DKokkos_ENABLE_TESTS=OFF \
   -DCMAKE_INSTALL_PREFIX="$prefix"
-note "building with -j$jobs (about 30 min on 2 cores)"
+note "building with -j$jobs (a few minutes on 2 cores)"
 "$CMAKE" --build "$build" -j"$jobs"
 "$CMAKE" --install "$build"
 
