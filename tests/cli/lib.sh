@@ -118,3 +118,36 @@ h5_values() {
     awk '/^ *DATA \{/ { on = 1; next } on && /^ *\}/ { exit } on { print }' |
     tr ',' '\n' | sed -e 's/^ *//' -e 's/ *$//' -e '/^$/d'
 }
+
+# mpi N ARGS...: kode on N ranks under $MPIEXEC (set by the calling script),
+# output and status as run_kode's.
+mpi() {
+  local n=$1 kode=$KODE
+  shift
+  [ -n "${MPIEXEC:-}" ] || fail "this case needs mpiexec"
+  KODE=$MPIEXEC run_kode --allow-run-as-root --oversubscribe -n "$n" "$kode" "$@"
+}
+
+# same_dataset A B DS: DS is identical in A and B.
+same_dataset() {
+  h5diff "$1" "$2" "$3" "$3" >/dev/null 2>&1 ||
+    fail "$3 differs between $1 and $2: $(h5diff "$1" "$2" "$3" "$3" 2>&1 | head -5)"
+}
+
+# The datasets of a file (netCDF dimensions without data excluded).
+datasets() {
+  h5ls -r "$1" | awk '$2 == "Dataset" { print $1 }' |
+    grep -v -e '^/sweep/block$' -e '^/sweep/chunk_index$'
+}
+
+# same_data A B [EXCLUDED...]: every dataset of A equals B's exactly.
+same_data() {
+  local a=$1 b=$2
+  shift 2
+  [ "$(datasets "$a")" = "$(datasets "$b")" ] || fail "$a and $b hold different datasets"
+  local ds
+  for ds in $(datasets "$a"); do
+    case " $* " in *" $ds "*) continue ;; esac
+    same_dataset "$a" "$b" "$ds"
+  done
+}

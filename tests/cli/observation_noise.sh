@@ -14,13 +14,6 @@ else
   CASE=${1:?case name}
 fi
 
-mpi() {  # mpi N ARGS...: kode on N ranks, output and status as run_kode's
-  local n=$1 kode=$KODE
-  shift
-  [ -n "$MPIEXEC" ] || fail "case $CASE needs mpiexec"
-  KODE=$MPIEXEC run_kode --allow-run-as-root --oversubscribe -n "$n" "$kode" "$@"
-}
-
 # The values of a dataset at full precision, one per line.
 values17() {
   h5dump -y -w 0 -m '%.17g' -d "$2" "$1" |
@@ -52,12 +45,6 @@ observation_sigma = list(0.05, 0)
 [output]
 file = out.h5
 INI
-}
-
-# same_dataset A B DS: DS is identical in A and B.
-same_dataset() {
-  h5diff "$1" "$2" "$3" "$3" >/dev/null 2>&1 ||
-    fail "$3 differs between $1 and $2: $(h5diff "$1" "$2" "$3" "$3" 2>&1 | head -5)"
 }
 
 # check_observations FILE: /ys_observed is /ys with state x noisy (|dx| < 10

@@ -13,14 +13,8 @@ need h5diff
 need h5ls
 need h5dump
 
-mpi() {  # mpi N ARGS...: kode on N ranks
-  local n=$1 kode=$KODE
-  shift
-  KODE=$MPIEXEC run_kode --allow-run-as-root --oversubscribe -n "$n" "$kode" "$@"
-}
-
 # 2 grid points x 3072 paths of the stochastic Lotka-Volterra model (diagonal
-# noise, 2 Brownian motions), adaptive-free Milstein; and OU with adaptive
+# noise, 2 Brownian motions), fixed-step Milstein; and OU with adaptive
 # ShARK (rejected steps included).
 cat >slv.ini <<'INI'
 [model]
@@ -76,21 +70,6 @@ chunk = 1024
 [output]
 file = ou.h5
 INI
-
-datasets() {
-  h5ls -r "$1" | awk '$2 == "Dataset" { print $1 }' |
-    grep -v -e '^/sweep/block$' -e '^/sweep/chunk_index$'
-}
-same_data() {  # same_data A B [EXCLUDED...]
-  local a=$1 b=$2
-  shift 2
-  [ "$(datasets "$a")" = "$(datasets "$b")" ] || fail "$a and $b hold different datasets"
-  local ds
-  for ds in $(datasets "$a"); do
-    case " $* " in *" $ds "*) continue ;; esac
-    h5diff "$a" "$b" "$ds" "$ds" >/dev/null 2>&1 || fail "$ds differs between $a and $b"
-  done
-}
 
 case "$CASE" in
   ranks_and_chunks)

@@ -12,12 +12,6 @@ need h5diff
 need h5ls
 need h5dump
 
-mpi() {  # mpi N ARGS...: kode on N ranks, output and status as run_kode's
-  local n=$1 kode=$KODE
-  shift
-  KODE=$MPIEXEC run_kode --allow-run-as-root --oversubscribe -n "$n" "$kode" "$@"
-}
-
 # 64 x 128 = 8192 damped oscillators: 8 chunks of 1024.
 cat >sweep.ini <<'INI'
 [model]
@@ -44,24 +38,6 @@ chunk = 1024
 [output]
 file = out.h5
 INI
-
-# The datasets of a file (netCDF dimensions without data excluded).
-datasets() {
-  h5ls -r "$1" | awk '$2 == "Dataset" { print $1 }' |
-    grep -v -e '^/sweep/block$' -e '^/sweep/chunk_index$'
-}
-
-# same_data A B [EXCLUDED...]: every dataset of A equals B's exactly.
-same_data() {
-  local a=$1 b=$2
-  shift 2
-  [ "$(datasets "$a")" = "$(datasets "$b")" ] || fail "$a and $b hold different datasets"
-  local ds
-  for ds in $(datasets "$a"); do
-    case " $* " in *" $ds "*) continue ;; esac
-    h5diff "$a" "$b" "$ds" "$ds" >/dev/null 2>&1 || fail "$ds differs between $a and $b: $(h5diff "$a" "$b" "$ds" "$ds" 2>&1 | head -5)"
-  done
-}
 
 # interrupt SIGNAL SECONDS [N]: the sweep (slowed down to 0.5 s per chunk,
 # test-only KODE_TEST_CHUNK_DELAY_MS) on one rank without mpiexec, or on N
