@@ -43,9 +43,10 @@ the timed calls, i.e. how many cores were busy on average.
 import argparse
 import math
 import os
-import resource
 import sys
 import time
+
+from peer_process import cpu_seconds, os_threads
 
 import numpy as np
 
@@ -132,22 +133,6 @@ def make_batched(workload, method):
         return jax.vmap(solve_one)(params)
 
     return batched
-
-
-def os_threads():
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Threads:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return -1
-
-
-def cpu_seconds():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def is_oom(exc):

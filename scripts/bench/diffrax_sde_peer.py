@@ -65,6 +65,8 @@ import resource
 import sys
 import time
 
+from peer_process import cpu_seconds, os_threads
+
 THETA, MU, SIGMA, X0, T0, T1 = 1.0, 0.5, 0.3, 1.0, 0.0, 1.0
 DT_FIXED = 2.0**-8
 MAX_STEPS = 16**4
@@ -103,22 +105,6 @@ def parse_args():
     if a.repeats < 1:
         ap.error("--repeats must be >= 1")
     return a
-
-
-def os_threads():
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Threads:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return -1
-
-
-def cpu_seconds():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def peak_rss_mib():
