@@ -227,18 +227,9 @@ void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveS
         throw ConfigError(config.describe("noise.tree_tol") + ": must be a positive number");
       spec.noise.tree_tol = *tol;
     }
-    if (const auto calculus = config.text("noise.calculus")) {
-      if (*calculus != "ito" && *calculus != "stratonovich")
-        throw ConfigError(config.describe("noise.calculus") + ": expected ito or stratonovich");
-      spec.noise.calculus = *calculus;
-    }
-    if (spec.dense)
-      throw ConfigError(config.describe("save.dense") +
-                        ": not available for SDE models (a Brownian path has no interpolant); "
-                        "kode ends steps at save.ts, so save there or at every step");
-    if (!config.has("solver.dt0"))
-      throw ConfigError(
-          "missing required key 'solver.dt0': SDE solvers need the (first) step size");
+    // noise.calculus, save.dense and solver.dt0 are checked with the rest of
+    // the spec by validate_sde_spec (validate_solve_spec_from_config).
+    spec.noise.calculus = config.text("noise.calculus").value_or("");
   } else {
     // noise.seed also keys the observation noise when observation_seed is absent.
     const bool seed_keys_observations =

@@ -77,8 +77,8 @@ void validate_sde_spec(const SolveSpec& s) {
         "save at save.ts or every step instead");
   if (!(s.control.dt0 > 0))
     fail(
-        "solver.dt0 is required for SDE solvers (the first step; there is no error-based "
-        "initial step for SDEs)");
+        "missing required key 'solver.dt0': SDE solvers need the (first) step size (there is "
+        "no error-based initial step for SDEs)");
   if (!s.noise.calculus.empty() && s.noise.calculus != "ito" && s.noise.calculus != "stratonovich")
     fail("noise.calculus must be ito or stratonovich, got '" + s.noise.calculus + "'");
   if (!(s.noise.tree_tol >= 0) || !std::isfinite(s.noise.tree_tol))
