@@ -1,5 +1,5 @@
 // The `kode` command: the built-in models with the full CLI.
-#include "drivers/cli/cli.hpp"
+#include "kode/cli/cli.hpp"
 
 int main(int argc, char* argv[]) {
   return kode::cli::run(argc, argv, kode::builtin_models());

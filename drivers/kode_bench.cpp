@@ -31,12 +31,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/sde_solver_registry.hpp"
-#include "engine/solve_batch.hpp"
-#include "engine/solver_registry.hpp"
-#include "kernels/models/damped_oscillator.hpp"
-#include "kernels/models/lorenz.hpp"
-#include "kernels/models/ornstein_uhlenbeck.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/solvers/sde_solver_registry.hpp"
+#include "kode/engine/solvers/solver_registry.hpp"
+#include "kode/kernels/models/damped_oscillator.hpp"
+#include "kode/kernels/models/lorenz.hpp"
+#include "kode/kernels/models/ornstein_uhlenbeck.hpp"
 
 namespace {
 

@@ -1,6 +1,8 @@
-// The README's main example (until `kode sweep` lands): a small batch of
-// damped oscillators over a (zeta, omega) grid, every trajectory with its own
-// adaptive Tsit5 steps, checked against the closed-form solution.
+// The batch API without the CLI: a small batch of damped oscillators over a
+// (zeta, omega) grid, every trajectory with its own adaptive Tsit5 steps,
+// checked against the closed-form solution. It links kode::batch alone
+// (Kokkos only: no MPI, HDF5 or Boost), as C++ code that calls the batch
+// solver does.
 //   oscillator_batch_example [n_zeta n_omega]
 #include <Kokkos_Core.hpp>
 #include <chrono>
@@ -9,9 +11,9 @@
 #include <cstdlib>
 #include <vector>
 
-#include "engine/solve_batch.hpp"
-#include "engine/solver_registry.hpp"
-#include "kernels/models/damped_oscillator.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/solvers/solver_registry.hpp"
+#include "kode/kernels/models/damped_oscillator.hpp"
 
 namespace {
 // x(t) of x'' + 2 zeta omega x' + omega^2 x = 0, x(0) = 1, x'(0) = 0, zeta < 1.

@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-#include "kernels/compat.hpp"
+#include "kode/kernels/compat.hpp"
 
 namespace kode {
 

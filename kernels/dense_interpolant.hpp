@@ -7,8 +7,8 @@
 // needed anyway as the first stage of the next step, so it costs nothing.
 #pragma once
 
-#include "kernels/compat.hpp"
-#include "kernels/static_for.hpp"
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/static_for.hpp"
 
 namespace kode {
 

@@ -36,7 +36,7 @@
 
 #include <type_traits>
 
-#include "kernels/compat.hpp"
+#include "kode/kernels/compat.hpp"
 
 namespace kode {
 

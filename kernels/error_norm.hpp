@@ -3,7 +3,7 @@
 // components of err_i / (atol + rtol * max(|y0_i|, |y1_i|)).
 #pragma once
 
-#include "kernels/compat.hpp"
+#include "kode/kernels/compat.hpp"
 
 namespace kode {
 

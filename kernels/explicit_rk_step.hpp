@@ -6,8 +6,8 @@
 // tableau cost nothing.
 #pragma once
 
-#include "kernels/compat.hpp"
-#include "kernels/static_for.hpp"
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/static_for.hpp"
 
 namespace kode {
 

@@ -6,8 +6,8 @@
 // the direction of integration.
 #pragma once
 
-#include "kernels/compat.hpp"
-#include "kernels/error_norm.hpp"
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/error_norm.hpp"
 
 namespace kode {
 

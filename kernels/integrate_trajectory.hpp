@@ -14,23 +14,17 @@
 // interpolant) and implements saving; see save_observer.hpp.
 #pragma once
 
-#include "kernels/compat.hpp"
-#include "kernels/dense_interpolant.hpp"
-#include "kernels/error_norm.hpp"
-#include "kernels/explicit_rk_step.hpp"
-#include "kernels/initial_step.hpp"
-#include "kernels/status.hpp"
-#include "kernels/step_counts.hpp"
-#include "kernels/step_size_controller.hpp"
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/dense_interpolant.hpp"
+#include "kode/kernels/error_norm.hpp"
+#include "kode/kernels/explicit_rk_step.hpp"
+#include "kode/kernels/initial_step.hpp"
+#include "kode/kernels/status.hpp"
+#include "kode/kernels/step_acceptance.hpp"
+#include "kode/kernels/step_counts.hpp"
+#include "kode/kernels/step_size_controller.hpp"
 
 namespace kode {
-
-template <int N>
-KOKKOS_INLINE_FUNCTION bool all_finite(const double (&v)[N]) {
-  bool ok = true;
-  for (int i = 0; i < N; ++i) ok = ok && math::isfinite(v[i]);
-  return ok;
-}
 
 // Integrates y from t0 to t1 in place. Returns the trajectory's status.
 template <class Tableau, class Model, int N, class Observer>
@@ -49,7 +43,7 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const dou
   observer.begin(t0, y);
   if (t0 == t1) return Status::success;
 
-  const bool adaptive = control.adaptive && Tableau::has_error;
+  StepAcceptance acceptance(control, control.adaptive && Tableau::has_error, Tableau::order);
   double dt_abs = control.dt0;
   if (!(dt_abs > 0.0)) {
     dt_abs = initial_step_size(model, p, t0, direction, y, k[0], Tableau::order, control.rtol,
@@ -58,8 +52,6 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const dou
   if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
   if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
 
-  PidHistory history;
-  const PidCoefficients pid = pid_coefficients(control, Tableau::order);
   double t = t0;
   // Steps that would end within ~100 ulp of t1 end exactly at t1 instead, so
   // that no step (and no dense-output interval) is vanishingly short.
@@ -72,20 +64,9 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const dou
     const double dt = t_next - t;
     explicit_rk_step<Tableau>(model, p, t, dt, y, k, y1, err);
     ++counts.num_steps;
-    if (!all_finite(y1)) return Status::nonfinite;
+    if (!acceptance.judge(y, y1, err, counts)) return Status::nonfinite;
 
-    bool accept = true;
-    double factor = 1.0;
-    if (adaptive) {
-      const double e = scaled_error_mean_square(y, y1, err, control.rtol, control.atol);
-      if (!math::isfinite(e)) return Status::nonfinite;
-      const PidDecision d = pid_adapt(control, pid, e, history);
-      accept = d.accept;
-      factor = d.factor;
-    }
-
-    if (accept) {
-      ++counts.num_accepted;
+    if (acceptance.accepted()) {
       if constexpr (Tableau::fsal) {
         for (int i = 0; i < N; ++i) f1[i] = k[S - 1][i];
       } else {
@@ -99,14 +80,11 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const dou
       }
       t = t_next;
       if (t == t1) return Status::success;
-    } else {
-      ++counts.num_rejected;
     }
 
-    if (adaptive) {
-      dt_abs = math::fabs(dt) * factor;
-      if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
-      if (control.dtmin > 0.0 && dt_abs < control.dtmin) return Status::dt_min_reached;
+    if (acceptance.adaptive()) {
+      dt_abs = math::fabs(dt) * acceptance.factor();
+      if (!acceptance.bound_step_size(dt_abs)) return Status::dt_min_reached;
     }
   }
 }

@@ -14,7 +14,7 @@
 
 #include <Kokkos_Core.hpp>
 
-#include "kernels/compat.hpp"
+#include "kode/kernels/compat.hpp"
 
 namespace kode {
 

@@ -12,7 +12,7 @@
 // The default (p, i, d) = (0, 1, 0) is the classic integral (I) controller.
 #pragma once
 
-#include "kernels/compat.hpp"
+#include "kode/kernels/compat.hpp"
 
 namespace kode {
 

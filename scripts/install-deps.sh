@@ -38,13 +38,16 @@ fi
 if [ "${ID:-}" = "debian" ] && [ "${VERSION_CODENAME:-}" = "bookworm" ]; then
   list=/etc/apt/sources.list.d/kode-bookworm-backports.sources
   if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    $SUDO tee "$list" >/dev/null <<'SRC'
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+    # The backports entry copies the machine's own Debian source (its mirror
+    # URIs and keyring), changing only the suite, so the script works behind
+    # whatever mirror the machine is configured with.
+    entry=$("$(dirname "$0")/debian-backports-source.sh" bookworm) || {
+      echo "install-deps: no Debian 'bookworm' apt source found to derive bookworm-backports" \
+           "from; add bookworm-backports to the apt sources, then run this again" >&2
+      exit 1
+    }
+    printf '%s\n' "$entry" | $SUDO tee "$list" >/dev/null
+    echo "install-deps: added bookworm-backports ($list) from the existing Debian apt source"
   fi
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"

@@ -1,13 +1,16 @@
 // `kode check`: validates a config exactly as `kode solve` would, without
 // computing or writing anything, and summarises what would run.
+#include <sys/stat.h>
+
 #include <charconv>
 #include <iostream>
 #include <sstream>
 
-#include "drivers/cli/commands.hpp"
-#include "drivers/cli/single_run.hpp"
-#include "engine/hdf5_file.hpp"
-#include "engine/sweep_plan.hpp"
+#include "kode/cli/commands.hpp"
+#include "kode/cli/single_run.hpp"
+#include "kode/engine/io/hdf5_file.hpp"
+#include "kode/engine/io/sweep_file.hpp"
+#include "kode/engine/sweep/sweep_plan.hpp"
 
 namespace kode::cli {
 
@@ -17,8 +20,9 @@ const char* const check_summary =
     "Validates a config as `kode solve` would (keys, values, model names, save\n"
     "times, that the output file can be created) and prints a summary; a sweep\n"
     "config (a [sweep] key or a design among [params]/[y0]) is validated as\n"
-    "`kode sweep` would. Computes nothing and writes nothing. Exit status: 0\n"
-    "valid; 2 bad input.";
+    "`kode sweep` would, with the planned output size and the free space for it.\n"
+    "An existing output file is a note here (a run needs --overwrite or --resume).\n"
+    "Computes nothing and writes nothing. Exit status: 0 valid; 2 bad input.";
 
 // A config meant for `kode sweep`: a [sweep] key, or a design value.
 bool is_sweep_config(const Config& config) {
@@ -34,33 +38,52 @@ bool is_sweep_config(const Config& config) {
 // The Brownian paths of an SDE run, as resolved.
 std::string noise_summary(const ModelInfo& model, const SolveSpec& s) {
   std::ostringstream out;
-  out << "noise: " << model.n_noise << " Brownian motion" << (model.n_noise == 1 ? "" : "s") << " ("
-      << model.noise_kind << "), read as "
-      << (s.noise.calculus.empty() ? model.calculus : s.noise.calculus) << ", seed " << s.noise.seed
-      << ", tree_tol " << brownian_tree_tol(s.t0, s.t1, s.noise);
+  out << "noise: " << counted(model.n_noise, "Brownian motion") << " (" << model.noise_kind
+      << "), read as " << (s.noise.calculus.empty() ? model.calculus : s.noise.calculus)
+      << ", seed " << s.noise.seed << ", tree_tol " << brownian_tree_tol(s.t0, s.t1, s.noise);
   return out.str();
 }
 
 int check_sweep(const Config& config, const SingleRunArguments& arguments,
                 const ModelRegistry& models) {
   const SweepPlan plan = sweep_plan_from_config(config, models);
-  check_output_path(plan.output_file, arguments.overwrite);
+  const bool output_exists =
+      check_output_path(plan.output_file, arguments.overwrite, /*allow_existing=*/true);
+  // As kode sweep: a file that cannot fit is refused before anything runs.
+  if (!arguments.options.count("no-space-check"))
+    check_free_space(plan.output_file, planned_data_bytes(plan));
+  struct stat partial {};
+  const bool partial_exists = ::stat((plan.output_file + ".partial").c_str(), &partial) == 0;
   std::ostringstream out;
-  out << "ok: sweep of model " << plan.model->name << ": " << plan.n_traj << " trajectories ("
-      << plan.design.kind() << " design, " << plan.design.grid_points() << " grid points x "
-      << plan.design.samples() << " samples x " << plan.design.paths() << " paths, seed "
-      << plan.design.seed() << ")\n";
-  out << "  method " << plan.spec.method << ", " << plan.n_save() << " save time"
-      << (plan.n_save() == 1 ? "" : "s") << "; " << plan.n_chunks << " chunk"
-      << (plan.n_chunks == 1 ? "" : "s") << " of " << plan.chunk << ", schedule " << plan.schedule
+  out << "ok: sweep of model " << plan.model->name << ": "
+      << counted(plan.n_traj, "trajectory", "trajectories") << " (" << plan.design.kind()
+      << " design, " << counted(plan.design.grid_points(), "grid point") << " x "
+      << counted(plan.design.samples(), "sample") << " x " << counted(plan.design.paths(), "path")
+      << ", seed " << plan.design.seed() << ")\n";
+  out << "  method " << plan.spec.method << ", " << counted(plan.n_save(), "save time") << "; "
+      << counted(plan.n_chunks, "chunk") << " of " << plan.chunk << ", schedule " << plan.schedule
       << "\n";
   if (plan.model->sde) out << "  " << noise_summary(*plan.model, plan.spec) << "\n";
   if (plan.is_slice())
     out << "  slice " << plan.slice_index << " of " << plan.slice_count << ": chunks "
-        << plan.chunk_begin << ".." << plan.chunk_end - 1 << ", " << plan.slice_n_traj()
-        << " trajectories from " << plan.slice_first() << " (a part file for kode merge)\n";
+        << plan.chunk_begin << ".." << plan.chunk_end - 1 << ", "
+        << counted(plan.slice_n_traj(), "trajectory", "trajectories") << " from "
+        << plan.slice_first() << " (a part file for kode merge)\n";
   out << "  output: " << plan.output_file << " (HDF5, save = " << plan.output_save
       << (arguments.overwrite ? ", --overwrite" : "") << ")\n";
+  const double planned = planned_data_bytes(plan);
+  const double free_bytes = free_bytes_for(plan.output_file);
+  out << "  planned output size: " << byte_size_text(planned) << " of data";
+  if (free_bytes >= 0) out << " (" << byte_size_text(free_bytes) << " free in that directory)";
+  out << "\n";
+  if (!plan.chunk_note.empty()) out << "  note: " << plan.chunk_note << "\n";
+  if (output_exists && !arguments.overwrite)
+    out << "  note: '" << plan.output_file
+        << "' exists; a run would need --overwrite (or another [output] file)\n";
+  if (partial_exists && !arguments.overwrite)
+    out << "  note: '" << plan.output_file
+        << ".partial' exists (an interrupted run); a run would need --resume to continue it or "
+           "--overwrite to start again\n";
   std::cout << out.str();
   return exit_ok;
 }
@@ -81,7 +104,12 @@ std::string number(double x) {
 }  // namespace
 
 int check_command(const std::vector<std::string>& args, CommandContext& context) {
-  const SingleRunArguments arguments = parse_single_run_arguments("check", check_summary, args);
+  boost::program_options::options_description extra;
+  extra.add_options()("no-space-check",
+                      "skip the check that a sweep's output fits in the free space of its "
+                      "directory");
+  const SingleRunArguments arguments =
+      parse_single_run_arguments("check", check_summary, args, extra);
   if (arguments.help) {
     std::cout << arguments.help_text;
     return exit_ok;
@@ -103,7 +131,7 @@ int check_command(const std::vector<std::string>& args, CommandContext& context)
   else
     out << ", constant steps of dt0 " << number(c.dt0);
   out << ", max_steps " << c.max_steps << "\n";
-  out << "  " << s.ts.size() << " save time" << (s.ts.size() == 1 ? "" : "s");
+  out << "  " << counted(static_cast<long long>(s.ts.size()), "save time");
   if (!s.ts.empty()) out << " from " << number(s.ts.front()) << " to " << number(s.ts.back());
   out << "; steps " << (s.save_steps ? "yes" : "no") << "; dense " << (s.dense ? "yes" : "no")
       << "\n";
@@ -115,6 +143,9 @@ int check_command(const std::vector<std::string>& args, CommandContext& context)
       << "\n";
   for (const auto& key : p.unused_keys)
     out << "  note: kode solve does not use " << run.config.describe(key) << "\n";
+  if (run.output_exists && !arguments.overwrite)
+    out << "  note: '" << p.output_file
+        << "' exists; a run would need --overwrite (or another [output] file)\n";
   std::cout << out.str();
   return exit_ok;
 }

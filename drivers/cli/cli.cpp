@@ -1,14 +1,15 @@
-#include "drivers/cli/cli.hpp"
+#include "kode/cli/cli.hpp"
 
+#include <algorithm>
 #include <boost/program_options/errors.hpp>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include "drivers/cli/commands.hpp"
-#include "drivers/cli/runtime.hpp"
-#include "engine/config.hpp"
-#include "engine/hdf5_file.hpp"
+#include "kode/cli/commands.hpp"
+#include "kode/cli/runtime.hpp"
+#include "kode/engine/config/config.hpp"
+#include "kode/engine/io/hdf5_file.hpp"
 
 namespace kode::cli {
 
@@ -43,6 +44,36 @@ const std::vector<std::pair<const char*, const char*>>& planned_commands() {
   return list;
 }
 
+// The config sections and keys, one section a line (wrapped at 80 columns),
+// from the list config parsing checks against (known_config_keys), so the
+// help can never miss a section.
+std::string config_keys_text() {
+  const std::vector<std::string> order = {"model", "time",  "save",  "solver", "params",
+                                          "y0",    "sweep", "noise", "output"};
+  std::vector<std::string> sections = order;
+  for (const auto& [section, keys] : known_config_keys())
+    if (std::find(order.begin(), order.end(), section) == order.end()) sections.push_back(section);
+  std::string text;
+  for (const std::string& section : sections) {
+    const std::vector<std::string>& keys = known_config_keys().at(section);
+    std::vector<std::string> words;
+    if (keys.empty())
+      words.push_back(section == "params" ? "<model parameters>" : "<model states>");
+    for (size_t i = 0; i < keys.size(); ++i)
+      words.push_back(keys[i] + (i + 1 < keys.size() ? "," : ""));
+    std::string line = "  [" + section + "]";
+    for (const std::string& word : words) {
+      if (line.size() + 1 + word.size() > 80) {
+        text += line + "\n";
+        line = "          ";
+      }
+      line += " " + word;
+    }
+    text += line + "\n";
+  }
+  return text;
+}
+
 std::string usage_text() {
   std::string text = "kode " + kode_version_string() +
                      ": solves batches of small ODEs in parallel (Kokkos, MPI, HDF5)\n\n"
@@ -56,12 +87,9 @@ std::string usage_text() {
             " (not implemented yet)\n";
   text +=
       "\nRun `kode <command> --help` for a command's arguments.\n"
-      "Config keys (INI sections), overridable as --section.key=VALUE:\n"
-      "  [model] name  [time] t0, t1  [save] ts, t0, t1, steps, dense\n"
-      "  [solver] method, controller, dt0, rtol, atol, max_steps, pcoeff, icoeff, dcoeff,\n"
-      "           dtmin, dtmax, factormin, factormax, safety\n"
-      "  [params] <model parameters>  [y0] <model states>  [output] file, save\n"
-      "  [sweep] design, samples, paths, seed, chunk, schedule, slice_index, slice_count\n"
+      "Config keys (INI sections), overridable as --section.key=VALUE:\n";
+  text += config_keys_text();
+  text +=
       "Kokkos options (--kokkos-...) are passed to Kokkos.\n"
       "\nExit status: 0 done; 1 a trajectory stopped early (solve); 2 bad input (nothing\n"
       "written); 70 internal error; 74 I/O error writing or reading a file; 75 sweep\n"

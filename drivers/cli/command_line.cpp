@@ -1,4 +1,4 @@
-#include "drivers/cli/command_line.hpp"
+#include "kode/cli/command_line.hpp"
 
 #include <algorithm>
 

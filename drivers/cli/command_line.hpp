@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/config.hpp"
+#include "kode/engine/config/config.hpp"
 
 namespace kode::cli {
 

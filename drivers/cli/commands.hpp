@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "drivers/cli/runtime.hpp"
-#include "engine/model_registry.hpp"
+#include "kode/cli/runtime.hpp"
+#include "kode/engine/models/model_registry.hpp"
 
 namespace kode::cli {
 
@@ -45,6 +45,12 @@ int check_command(const std::vector<std::string>& args, CommandContext& context)
 int interpolate_command(const std::vector<std::string>& args, CommandContext& context);
 int models_command(const std::vector<std::string>& args, CommandContext& context);
 int solvers_command(const std::vector<std::string>& args, CommandContext& context);
+
+// "1 grid point", "3 grid points": a count with its noun in the right number.
+inline std::string counted(long long n, const std::string& singular,
+                           const std::string& plural = "") {
+  return std::to_string(n) + " " + (n == 1 ? singular : plural.empty() ? singular + "s" : plural);
+}
 
 // "kode 0.1.0 (git abc)" and the versions of Kokkos, MPI and HDF5.
 std::string version_text();

@@ -4,10 +4,10 @@
 #include <iomanip>
 #include <iostream>
 
-#include "drivers/cli/command_line.hpp"
-#include "drivers/cli/commands.hpp"
-#include "engine/sde_solver_registry.hpp"
-#include "engine/solver_registry.hpp"
+#include "kode/cli/command_line.hpp"
+#include "kode/cli/commands.hpp"
+#include "kode/engine/solvers/sde_solver_registry.hpp"
+#include "kode/engine/solvers/solver_registry.hpp"
 
 namespace kode::cli {
 

@@ -5,10 +5,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "drivers/cli/command_line.hpp"
-#include "drivers/cli/commands.hpp"
-#include "engine/dense_solution.hpp"
-#include "engine/hdf5_file.hpp"
+#include "kode/cli/command_line.hpp"
+#include "kode/cli/commands.hpp"
+#include "kode/engine/batch/dense_solution.hpp"
+#include "kode/engine/io/hdf5_file.hpp"
 
 namespace kode::cli {
 

@@ -1,13 +1,13 @@
 // `kode merge OUT.h5 PART.h5 ...`: joins the part files of a sliced sweep
 // (a Slurm job array, scripts/slurm/sweep_array.sbatch) into one file
-// (engine/sweep_merge.hpp does the work; this is the command line).
+// (engine/sweep/sweep_merge.hpp does the work; this is the command line).
 #include <iostream>
 
-#include "drivers/cli/command_line.hpp"
-#include "drivers/cli/commands.hpp"
-#include "drivers/cli/single_run.hpp"
-#include "engine/hdf5_file.hpp"
-#include "engine/sweep_merge.hpp"
+#include "kode/cli/command_line.hpp"
+#include "kode/cli/commands.hpp"
+#include "kode/cli/single_run.hpp"
+#include "kode/engine/io/hdf5_file.hpp"
+#include "kode/engine/sweep/sweep_merge.hpp"
 
 namespace kode::cli {
 
@@ -62,9 +62,9 @@ int merge_command(const std::vector<std::string>& args, CommandContext& context)
       run_attributes(*plan.model, plan.spec, plan.design.seed(), merge.n_ranks, plan.config_text);
   const SweepTotals totals = merge_sweep_parts(merge, attributes, overwrite);
   if (vm.count("quiet") == 0)
-    std::cerr << "kode merge: " << merge.parts.size() << " part" << (parts.size() == 1 ? "" : "s")
-              << ", " << totals.n_traj << " trajectories of " << plan.model->name << ", "
-              << totals.successful << " successful -> " << out << "\n";
+    std::cerr << "kode merge: " << counted(static_cast<long long>(merge.parts.size()), "part")
+              << ", " << counted(totals.n_traj, "trajectory", "trajectories") << " of "
+              << plan.model->name << ", " << totals.successful << " successful -> " << out << "\n";
   return exit_ok;
 }
 

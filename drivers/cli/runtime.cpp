@@ -1,4 +1,4 @@
-#include "drivers/cli/runtime.hpp"
+#include "kode/cli/runtime.hpp"
 
 #include <mpi.h>
 

@@ -1,9 +1,9 @@
-#include "drivers/cli/single_run.hpp"
+#include "kode/cli/single_run.hpp"
 
 #include <sstream>
 
-#include "drivers/cli/commands.hpp"
-#include "engine/hdf5_file.hpp"
+#include "kode/cli/commands.hpp"
+#include "kode/engine/io/hdf5_file.hpp"
 
 namespace kode::cli {
 
@@ -52,8 +52,10 @@ PreparedRun prepare_single_run(const std::string& command, const SingleRunArgume
   PreparedRun run;
   run.config = load_config(arguments.config_file, arguments.overrides);
   run.problem = problem_from_config(run.config, models);
+  // `kode check` writes nothing, so an existing output file is a note there.
   if (!run.problem.output_file.empty())
-    check_output_path(run.problem.output_file, arguments.overwrite);
+    run.output_exists = check_output_path(run.problem.output_file, arguments.overwrite,
+                                          /*allow_existing=*/command == "check");
   else if (run.problem.spec.ts.empty())
     throw ConfigError(
         "nothing to print: no save times (save.ts is absent and save.t1 = false); "

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "drivers/cli/command_line.hpp"
-#include "engine/config.hpp"
-#include "engine/hdf5_file.hpp"
-#include "engine/model_registry.hpp"
-#include "engine/problem_from_config.hpp"
+#include "kode/cli/command_line.hpp"
+#include "kode/engine/config/config.hpp"
+#include "kode/engine/config/problem_from_config.hpp"
+#include "kode/engine/io/hdf5_file.hpp"
+#include "kode/engine/models/model_registry.hpp"
 
 namespace kode::cli {
 
@@ -34,6 +34,7 @@ SingleRunArguments parse_single_run_arguments(
 struct PreparedRun {
   Config config;
   SingleProblem problem;
+  bool output_exists = false;  // only `kode check` gets this far with one
 };
 
 // Reads and validates everything, including that the output file can be

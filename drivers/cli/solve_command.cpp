@@ -2,11 +2,11 @@
 #include <cstdio>
 #include <iostream>
 
-#include "drivers/cli/commands.hpp"
-#include "drivers/cli/single_run.hpp"
-#include "engine/hdf5_file.hpp"
-#include "engine/observation_noise.hpp"
-#include "kernels/status.hpp"
+#include "kode/cli/commands.hpp"
+#include "kode/cli/single_run.hpp"
+#include "kode/engine/batch/observation_noise.hpp"
+#include "kode/engine/io/hdf5_file.hpp"
+#include "kode/kernels/status.hpp"
 
 namespace kode::cli {
 

@@ -1,5 +1,5 @@
 // `kode sweep`: a parameter sweep or Monte Carlo ensemble on all MPI ranks
-// into one HDF5 file (engine/sweep_runner.hpp does the work; this is the
+// into one HDF5 file (engine/sweep/sweep_runner.hpp does the work; this is the
 // command line, the signal handlers and what is printed).
 #include <mpi.h>
 #include <sys/stat.h>
@@ -12,13 +12,14 @@
 #include <iostream>
 #include <sstream>
 
-#include "drivers/cli/commands.hpp"
-#include "drivers/cli/single_run.hpp"
-#include "engine/hdf5_file.hpp"
-#include "engine/mpi_check.hpp"
-#include "engine/sweep_plan.hpp"
-#include "engine/sweep_runner.hpp"
-#include "kernels/status.hpp"
+#include "kode/cli/commands.hpp"
+#include "kode/cli/single_run.hpp"
+#include "kode/engine/io/hdf5_file.hpp"
+#include "kode/engine/io/sweep_file.hpp"
+#include "kode/engine/mpi/mpi_check.hpp"
+#include "kode/engine/sweep/sweep_plan.hpp"
+#include "kode/engine/sweep/sweep_runner.hpp"
+#include "kode/kernels/status.hpp"
 
 namespace kode::cli {
 
@@ -93,8 +94,8 @@ class ProgressPrinter {
 std::string summary_text(const SweepPlan& plan, const SweepOutcome& outcome, int n_ranks) {
   std::ostringstream out;
   const SweepTotals& t = outcome.totals;
-  out << "kode sweep: " << t.n_traj << " trajectories of " << plan.model->name << ", "
-      << t.successful << " successful";
+  out << "kode sweep: " << counted(t.n_traj, "trajectory", "trajectories") << " of "
+      << plan.model->name << ", " << t.successful << " successful";
   std::string failures;
   for (int s = 0; s < static_cast<int>(t.by_status.size()); ++s) {
     const auto status = static_cast<Status>(s);
@@ -104,8 +105,8 @@ std::string summary_text(const SweepPlan& plan, const SweepOutcome& outcome, int
                 (s < status_count ? status_name(status) : "unknown status");
   }
   out << (failures.empty() ? " (no failures)" : " (failed: " + failures + ")");
-  out << "; " << seconds_text(outcome.wall_s) << " on " << n_ranks << " rank"
-      << (n_ranks == 1 ? "" : "s") << " -> " << plan.output_file << "\n";
+  out << "; " << seconds_text(outcome.wall_s) << " on " << counted(n_ranks, "rank") << " -> "
+      << plan.output_file << "\n";
   return out.str();
 }
 
@@ -130,7 +131,10 @@ int sweep_command(const std::vector<std::string>& args, CommandContext& context)
   po::options_description extra;
   extra.add_options()("resume",
                       "continue the interrupted run whose FILE.partial exists (same config)")(
-      "quiet,q", "no progress and no summary on stderr");
+      "quiet,q", "no progress and no summary on stderr")(
+      "no-space-check",
+      "skip the check that the output fits in the free space of its directory (for file "
+      "systems that report free space wrongly)");
   // First of all: a SIGUSR1/SIGTERM that reaches a rank still starting up
   // must set the flag, not kill the rank.
   install_stop_handlers();
@@ -163,7 +167,14 @@ int sweep_command(const std::vector<std::string>& args, CommandContext& context)
       throw ConfigError("'" + partial +
                         "' exists: an interrupted run of this sweep; pass --resume to continue "
                         "it, or --overwrite to start again");
+    // The file is preallocated whole when it is created (a resumed one
+    // already is): refuse, before creating anything, one that cannot fit.
+    if (!resume && !arguments.options.count("no-space-check"))
+      check_free_space(plan.output_file, planned_data_bytes(plan));
   });
+
+  if (is_root && !quiet && !plan.chunk_note.empty())
+    std::cerr << "kode sweep: note: " << plan.chunk_note << "\n";
 
   const RunAttributes attributes = run_attributes(*plan.model, plan.spec, plan.design.seed(),
                                                   context.mpi.size(), plan.config_text);

@@ -6,14 +6,8 @@
 #include <Kokkos_Core.hpp>
 #include <sstream>
 
-#include "drivers/cli/commands.hpp"
-
-#ifndef KODE_VERSION_STRING
-#define KODE_VERSION_STRING "unknown"
-#endif
-#ifndef KODE_GIT_REVISION
-#define KODE_GIT_REVISION "unknown"
-#endif
+#include "kode/cli/commands.hpp"
+#include "kode/config.hpp"
 
 namespace kode::cli {
 

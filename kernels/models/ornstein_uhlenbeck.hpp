@@ -8,7 +8,7 @@
 
 #include <Kokkos_Core.hpp>
 
-#include "kernels/sde/noise.hpp"
+#include "kode/kernels/sde/noise.hpp"
 
 namespace kode {
 namespace models {

@@ -14,14 +14,14 @@
 
 #include <cstdint>
 
-#include "kernels/brownian_tree.hpp"
-#include "kernels/brownian_walker.hpp"
-#include "kernels/compat.hpp"
-#include "kernels/error_norm.hpp"
-#include "kernels/integrate_trajectory.hpp"
-#include "kernels/status.hpp"
-#include "kernels/step_counts.hpp"
-#include "kernels/step_size_controller.hpp"
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/error_norm.hpp"
+#include "kode/kernels/sde/brownian_tree.hpp"
+#include "kode/kernels/sde/brownian_walker.hpp"
+#include "kode/kernels/status.hpp"
+#include "kode/kernels/step_acceptance.hpp"
+#include "kode/kernels/step_counts.hpp"
+#include "kode/kernels/step_size_controller.hpp"
 
 namespace kode {
 
@@ -56,13 +56,11 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
   observer.begin(t0, y);
   if (t0 == t1) return Status::success;
 
-  const bool adaptive = control.adaptive && Method::has_error;
+  StepAcceptance acceptance(control, control.adaptive && Method::has_error, Method::error_order);
   double dt_abs = control.dt0;
   if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
   if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
 
-  PidHistory history;
-  const PidCoefficients pid = pid_coefficients(control, Method::error_order);
   // One cursor per noise dimension: queries come in increasing time (a
   // rejected step's retry is earlier, which the cursor also handles).
   BrownianWalker<> paths[M];
@@ -94,37 +92,24 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
     }
     Method::step(sde, p, t, h, y, inc, y1, err);
     ++counts.num_steps;
-    if (!all_finite(y1)) return Status::nonfinite;
+    if (!acceptance.judge(y, y1, err, counts)) return Status::nonfinite;
 
-    bool accept = true;
-    double factor = 1.0;
-    if (adaptive) {
-      const double e = scaled_error_mean_square(y, y1, err, control.rtol, control.atol);
-      if (!math::isfinite(e)) return Status::nonfinite;
-      const PidDecision d = pid_adapt(control, pid, e, history);
-      accept = d.accept;
-      factor = d.factor;
-    }
-
-    if (accept) {
-      ++counts.num_accepted;
+    if (acceptance.accepted()) {
       observer.step(SdeStepRecord<N>{t, h, y, y1});
       for (int i = 0; i < N; ++i) y[i] = y1[i];
       for (int j = 0; j < M; ++j) at_t[j] = at_next[j];
       t = t_next;
       if (t == t1) return Status::success;
-    } else {
-      ++counts.num_rejected;
     }
 
-    if (adaptive) {
+    if (acceptance.adaptive()) {
       // A step cut short to end at a save time says little about the step
       // the controller wanted: after accepting it, keep the larger of the
       // two proposals (otherwise a save time just past a step end would
       // shrink the next steps by up to factormax each).
-      dt_abs = accept && clipped ? math::max(h * factor, dt_abs) : h * factor;
-      if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
-      if (control.dtmin > 0.0 && dt_abs < control.dtmin) return Status::dt_min_reached;
+      const double proposed = h * acceptance.factor();
+      dt_abs = acceptance.accepted() && clipped ? math::max(proposed, dt_abs) : proposed;
+      if (!acceptance.bound_step_size(dt_abs)) return Status::dt_min_reached;
     }
   }
 }

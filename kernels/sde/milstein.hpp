@@ -10,8 +10,8 @@
 
 #include <Kokkos_Core.hpp>
 
-#include "kernels/brownian_tree.hpp"
-#include "kernels/sde/noise.hpp"
+#include "kode/kernels/sde/brownian_tree.hpp"
+#include "kode/kernels/sde/noise.hpp"
 
 namespace kode {
 

@@ -12,8 +12,8 @@
 
 #include <Kokkos_Core.hpp>
 
-#include "kernels/dual.hpp"
-#include "kernels/sde/noise.hpp"
+#include "kode/kernels/dual.hpp"
+#include "kode/kernels/sde/noise.hpp"
 
 namespace kode {
 

@@ -153,8 +153,11 @@ case "$CASE" in
         $cmd lv.ini --output.file=bad.h5 --noise.observation_sigma=abc
       bad "noise.observation_sigma" "finite" -- \
         $cmd lv.ini --output.file=bad.h5 --noise.observation_sigma=inf
-      bad "noise.observation_sigma" "list(s1, s2, ...)" -- \
-        $cmd lv.ini --output.file=bad.h5 --noise.observation_sigma='linspace(0, 1, 2)'
+      # Every axis form is a list of sigmas; a distribution is not.
+      bad "noise.observation_sigma" "one sigma per state" "x, y" -- \
+        $cmd lv.ini --output.file=bad.h5 --noise.observation_sigma='linspace(0, 1, 3)'
+      bad "noise.observation_sigma" "unknown function 'uniform'" "logspace(a,b,n)" -- \
+        $cmd lv.ini --output.file=bad.h5 --noise.observation_sigma='uniform(0, 1)'
       bad "noise.observation_seed" ">= 0" -- \
         $cmd lv.ini --output.file=bad.h5 --noise.observation_sigma=0.1 --noise.observation_seed=-1
       bad "noise.observation_seed" -- \

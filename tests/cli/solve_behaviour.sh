@@ -42,6 +42,38 @@ $OUT" ;;
     run_kode check lv.ini --solver.rtoll=1
     expect_rc 2
     expect_stderr_has "did you mean 'solver.rtol'?" ;;
+  check_existing_output)
+    # check writes nothing, so an existing output file is a note, not an
+    # error; the run itself still refuses it without --overwrite.
+    run_kode solve lv.ini --output.file=out.h5
+    expect_rc 0
+    before=$(snapshot)
+    run_kode check lv.ini --output.file=out.h5
+    expect_rc 0
+    expect_stdout_has "ok" "note: 'out.h5' exists; a run would need --overwrite"
+    run_kode check lv.ini --output.file=out.h5 --overwrite
+    expect_rc 0
+    case "$OUT" in *"exists"*) fail "note printed with --overwrite: $OUT" ;; esac
+    run_kode solve lv.ini --output.file=out.h5
+    expect_rc 2
+    [ "$before" = "$(snapshot)" ] || fail "check or the refused solve changed a file" ;;
+  logspace_save_times)
+    # Every axis form is accepted wherever a list of times is read, with the
+    # same points as a sweep axis written the same way (numpy.logspace).
+    run_kode solve lv.ini --save.ts='logspace(-1,1,5)'
+    expect_rc 0
+    [ "$(printf '%s\n' "$OUT" | cut -d, -f1 | tr '\n' ' ')" = "t 0.10000000000000001 0.31622776601683794 1 3.1622776601683795 10 " ] ||
+      fail "logspace save times: $OUT"
+    run_kode solve lv.ini --save.ts='logspace(-1,1,0)'
+    expect_rc 2
+    expect_stderr_has "save.ts" "logspace needs n >= 1"
+    run_kode solve lv.ini --save.ts='uniform(0,1)'
+    expect_rc 2
+    expect_stderr_has "save.ts" "unknown function 'uniform'" "logspace(a,b,n)"
+    # observation_sigma takes the axis forms too (one value per state).
+    run_kode solve lv.ini --noise.observation_sigma='linspace(0.1,0.2,2)' --save.ts='list(10)'
+    expect_rc 0
+    expect_stdout_has "x_observed" ;;
   overwrite)
     run_kode solve lv.ini --output.file=out.h5
     expect_rc 0

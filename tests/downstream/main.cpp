@@ -1,6 +1,7 @@
 // The built-in models plus this project's own SIR models (an ODE and an SDE
 // with general noise), with kode's full CLI.
-#include "drivers/cli/cli.hpp"
+#include <kode/cli/cli.hpp>
+
 #include "sir_model.hpp"
 #include "stochastic_sir_model.hpp"
 

@@ -13,10 +13,34 @@ cmake --install "$build" --prefix "$work/prefix" >"$work/install.log"
 extra=()
 if [ -n "$kokkos_root" ]; then extra+=("-DKokkos_ROOT=$kokkos_root"); fi
 cmake -S "$src" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
-  -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release "${extra[@]}" >"$work/configure.log"
+  -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release "${extra[@]}" >"$work/configure.log" 2>&1 ||
+  { cat "$work/configure.log"; exit 1; }
+# A user's configure is clean: no CMake warning from kode's package or from
+# the Kokkos it finds (Debian's warns about CXX extensions unless told).
+if grep -q "CMake Warning" "$work/configure.log"; then
+  cat "$work/configure.log"
+  echo "FAIL: find_package(kode) configure printed a CMake warning" >&2
+  exit 1
+fi
+# The installed headers are namespaced and the batch layer needs only Kokkos.
+[ -f "$work/prefix/include/kode/cli/cli.hpp" ] && [ -f "$work/prefix/include/kode/config.hpp" ] &&
+  [ -f "$work/prefix/include/kode/engine/batch/solve_batch.hpp" ] ||
+  { echo "FAIL: installed headers are not under include/kode/" >&2; exit 1; }
+grep -q "kode::kode_build_options" "$work/prefix"/lib*/cmake/kode/kodeTargets.cmake &&
+  { echo "FAIL: the internal kode_build_options target is exported" >&2; exit 1; }
+grep -q "INTERFACE_COMPILE_FEATURES \"cxx_std_17\"" "$work/prefix"/lib*/cmake/kode/kodeTargets.cmake ||
+  { echo "FAIL: exported targets lack the cxx_std_17 compile feature" >&2; exit 1; }
 cmake --build "$work/build" -j2 >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; exit 1; }
 
 exe="$work/build/epidemic_kode"
+
+# kode::batch alone: nothing of MPI, HDF5 or Boost on the link line.
+"$work/build/sir_batch_only" || { echo "FAIL: sir_batch_only" >&2; exit 1; }
+if grep -Eq "mpi|hdf5|boost" "$work/build/CMakeFiles/sir_batch_only.dir/link.txt"; then
+  echo "FAIL: a kode::batch executable links MPI, HDF5 or Boost:" >&2
+  cat "$work/build/CMakeFiles/sir_batch_only.dir/link.txt" >&2
+  exit 1
+fi
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$exe" models >"$work/models.txt"

@@ -12,9 +12,9 @@
 
 #include <Kokkos_Core.hpp>
 
-#include "kernels/compat.hpp"
-#include "kernels/dual.hpp"
-#include "kernels/sde/noise.hpp"
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/dual.hpp"
+#include "kode/kernels/sde/noise.hpp"
 
 struct StochasticSirModel {
   static constexpr const char* name = "stochastic_sir";

@@ -9,10 +9,10 @@
 #include <random>
 #include <vector>
 
-#include "engine/config.hpp"
-#include "engine/ensemble_statistics.hpp"
-#include "engine/model_registry.hpp"
-#include "engine/sweep_plan.hpp"
+#include "kode/engine/config/config.hpp"
+#include "kode/engine/models/model_registry.hpp"
+#include "kode/engine/sweep/ensemble_statistics.hpp"
+#include "kode/engine/sweep/sweep_plan.hpp"
 
 namespace {
 
@@ -104,9 +104,17 @@ TEST_CASE("The sweep plan keeps chunks aligned to statistics blocks") {
   CHECK(plan.design.names() ==
         std::vector<std::string>{"params.zeta", "params.omega", "y0.x", "y0.v"});
 
+  // Any positive chunk: rounded up to whole statistics blocks, and said so.
   config.set("sweep.chunk", "1000", "command line");
+  const kode::SweepPlan rounded = kode::sweep_plan_from_config(config, models);
+  CHECK(rounded.chunk == 1024);
+  CHECK(rounded.n_chunks == 5);
+  CHECK(rounded.chunk_note.find("1000 rounded up to 1024") != std::string::npos);
+  config.set("sweep.chunk", "2048", "command line");
+  CHECK(kode::sweep_plan_from_config(config, models).chunk_note.empty());
+  config.set("sweep.chunk", "0", "command line");
   CHECK_THROWS_WITH(kode::sweep_plan_from_config(config, models),
-                    ContainsSubstring("sweep.chunk") && ContainsSubstring("multiple of"));
+                    ContainsSubstring("sweep.chunk") && ContainsSubstring(">= 1"));
   config.set("sweep.chunk", "100000", "command line");  // one chunk: any size
   CHECK(kode::sweep_plan_from_config(config, models).chunk == 5000);
   config.set("sweep.schedule", "guided", "command line");

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "engine/config.hpp"
-#include "engine/model_registry.hpp"
-#include "engine/observation_noise.hpp"
-#include "engine/problem_from_config.hpp"
-#include "engine/sweep_plan.hpp"
+#include "kode/engine/batch/observation_noise.hpp"
+#include "kode/engine/config/config.hpp"
+#include "kode/engine/config/problem_from_config.hpp"
+#include "kode/engine/models/model_registry.hpp"
+#include "kode/engine/sweep/sweep_plan.hpp"
 
 namespace {
 

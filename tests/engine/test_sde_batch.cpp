@@ -9,14 +9,14 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/solve_batch.hpp"
-#include "engine/solve_spec.hpp"
-#include "kernels/brownian_tree.hpp"
-#include "kernels/models/geometric_brownian_motion.hpp"
-#include "kernels/models/ornstein_uhlenbeck.hpp"
-#include "kernels/models/stochastic_lotka_volterra.hpp"
-#include "kernels/sde/additive_srk.hpp"
-#include "kernels/sde/euler_maruyama.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/batch/solve_spec.hpp"
+#include "kode/kernels/models/geometric_brownian_motion.hpp"
+#include "kode/kernels/models/ornstein_uhlenbeck.hpp"
+#include "kode/kernels/models/stochastic_lotka_volterra.hpp"
+#include "kode/kernels/sde/additive_srk.hpp"
+#include "kode/kernels/sde/brownian_tree.hpp"
+#include "kode/kernels/sde/euler_maruyama.hpp"
 
 namespace {
 

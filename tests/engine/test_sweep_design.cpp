@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/config.hpp"
-#include "engine/sweep_design.hpp"
+#include "kode/engine/config/config.hpp"
+#include "kode/engine/sweep/sweep_design.hpp"
 
 namespace {
 

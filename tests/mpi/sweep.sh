@@ -194,13 +194,14 @@ case "$CASE" in
     before=$(snapshot)
     run_kode check sweep.ini
     expect_rc 0
-    expect_stdout_has "ok: sweep of model damped_oscillator" "8192 trajectories" "8 chunks of 1024"
+    expect_stdout_has "ok: sweep of model damped_oscillator" "8192 trajectories" "8 chunks of 1024" \
+      "8192 grid points x 1 sample x 1 path," "21 save times"
     [ "$(snapshot)" = "$before" ] || fail "kode check wrote something" ;;
   bad_input)
     before=$(snapshot)
-    mpi 2 sweep sweep.ini --sweep.chunk=1000
+    mpi 2 sweep sweep.ini --sweep.chunk=0
     expect_rc 2
-    expect_stderr_has "sweep.chunk" "1000" "multiple of 1024"
+    expect_stderr_has "sweep.chunk" ">= 1"
     mpi 2 sweep sweep.ini --sweep.schedule=guided
     expect_rc 2
     expect_stderr_has "sweep.schedule" "guided"
@@ -222,6 +223,54 @@ case "$CASE" in
     expect_rc 2
     expect_stderr_has "output.file"
     [ "$(snapshot)" = "$before" ] || fail "files changed" ;;
+  chunk_rounded)
+    # Any positive chunk is accepted: rounded up to whole statistics blocks,
+    # said so by kode check and on the run's first line, and the file is the
+    # one of the rounded chunk, bit for bit.
+    reference
+    run_kode check sweep.ini --sweep.chunk=1000
+    expect_rc 0
+    expect_stdout_has "8 chunks of 1024" "sweep.chunk = 1000 rounded up to 1024"
+    mpi 2 sweep sweep.ini --sweep.chunk=1000 --output.file=c1000.h5
+    expect_rc 0
+    [ "$(printf '%s\n' "$ERR" | head -n 1)" = "kode sweep: note: sweep.chunk = 1000 rounded up to 1024, a multiple of the statistics block of 1024 trajectories (which keeps /ensemble bit-identical whatever the chunk)" ] ||
+      fail "first line is not the rounding note: $ERR"
+    same_data ref.h5 c1000.h5
+    [ "$(h5_values c1000.h5 /sweep/chunk -a)" = 1024 ] || fail "chunk attribute is not 1024"
+    # A chunk of 1 is a block of 1024 too; one that covers the sweep stays whole.
+    run_kode check sweep.ini --sweep.chunk=1
+    expect_stdout_has "8 chunks of 1024" "sweep.chunk = 1 rounded up to 1024"
+    run_kode check sweep.ini --sweep.chunk=9000
+    expect_stdout_has "1 chunk of 8192"
+    case "$OUT" in *"rounded up"*) fail "a whole-sweep chunk was reported as rounded: $OUT" ;; esac ;;
+  output_size)
+    # kode check prints the planned size; a sweep whose file cannot fit in
+    # the free space is refused before anything is created (exit 2, both
+    # sizes named), and --no-space-check lets the user override the check.
+    run_kode check sweep.ini
+    expect_rc 0
+    # 8192 x 21 x 2 doubles of /ys alone are 2.75 MB.
+    expect_stdout_has "planned output size: 3." "free in that directory"
+    before=$(snapshot)
+    for n in 1000000000000 100000000; do
+      run_kode check sweep.ini --sweep.samples=$n
+      expect_rc 2
+      expect_stderr_has "out.h5" "would need" "are free in" "--no-space-check"
+      mpi 1 sweep sweep.ini --sweep.samples=$n
+      expect_rc 2
+      expect_stderr_has "would need" "are free in" "--no-space-check"
+      [ "$(snapshot)" = "$before" ] || fail "a refused sweep created or changed files"
+    done
+    run_kode check sweep.ini --sweep.samples=1000000000000 --no-space-check
+    expect_rc 0
+    expect_stdout_has "8192000000000000 trajectories" "planned output size: 3.2 EB" ;;
+  huge_without_space_check)
+    # Past the space check, a file the file system cannot hold fails with a
+    # message and an exit status, never a crash, and leaves no file behind.
+    mpi 1 sweep sweep.ini --sweep.samples=1000000000000 --no-space-check --quiet
+    case "$RC" in 2 | 74) ;; *) fail "exit $RC (expected 2 or 74); stderr: $ERR" ;; esac
+    expect_stderr_has "kode: "
+    [ ! -e out.h5 ] && [ ! -e out.h5.partial ] || fail "a failed creation left a file behind" ;;
   resume_mismatch)
     interrupt USR1 1
     [ $RC -eq 75 ] || fail "SIGUSR1 did not exit 75: $(cat err.txt)"

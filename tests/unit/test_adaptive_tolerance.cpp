@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "../analytic_solutions.hpp"
-#include "engine/solve_batch.hpp"
-#include "engine/solver_registry.hpp"
-#include "kernels/models/damped_oscillator.hpp"
-#include "kernels/models/logistic.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/solvers/solver_registry.hpp"
+#include "kode/kernels/models/damped_oscillator.hpp"
+#include "kode/kernels/models/logistic.hpp"
 
 namespace {
 
@@ -68,9 +68,8 @@ double logistic_worst(double t0, double t1, double rtol, int& steps) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("adaptive solves meet their tolerance, forward and backward", "[adaptive]",
-                   kode::Heun, kode::Midpoint, kode::Ralston, kode::Bosh3, kode::Tsit5,
-                   kode::Dopri5, kode::Dopri8) {
+TEMPLATE_LIST_TEST_CASE("adaptive solves meet their tolerance, forward and backward", "[adaptive]",
+                        kode::AdaptiveMethods<kode::OdeMethods>) {
   for (const bool backward : {false, true}) {
     const double bound = backward ? 1000.0 : 100.0;
     int prev_osc_steps = 0, prev_log_steps = 0;

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/brownian_tree.hpp"
-#include "kernels/brownian_walker.hpp"
+#include "kode/kernels/sde/brownian_tree.hpp"
+#include "kode/kernels/sde/brownian_walker.hpp"
 
 namespace {
 

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "../analytic_solutions.hpp"
-#include "engine/dense_solution.hpp"
-#include "engine/solve_batch.hpp"
-#include "engine/solver_registry.hpp"
-#include "kernels/models/damped_oscillator.hpp"
+#include "kode/engine/batch/dense_solution.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/solvers/solver_registry.hpp"
+#include "kode/kernels/models/damped_oscillator.hpp"
 
 namespace {
 
@@ -47,9 +47,8 @@ constexpr int interpolant_order() {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("dense output converges at the interpolant's local order", "[dense]",
-                   kode::Euler, kode::Heun, kode::Midpoint, kode::Ralston, kode::Bosh3, kode::Tsit5,
-                   kode::Dopri5, kode::Dopri8) {
+TEMPLATE_LIST_TEST_CASE("dense output converges at the interpolant's local order", "[dense]",
+                        kode::OdeMethods) {
   const int expected = std::min(TestType::order, interpolant_order<TestType>()) + 1;
   for (double theta : {0.37, 0.81}) {
     // Halve h until the error is below 1e-13 (round-off); judge the finest

@@ -28,8 +28,8 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/dual.hpp"
-#include "kernels/models/lorenz.hpp"
+#include "kode/kernels/dual.hpp"
+#include "kode/kernels/models/lorenz.hpp"
 
 namespace {
 

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "../analytic_solutions.hpp"
-#include "engine/solve_batch.hpp"
-#include "engine/solver_registry.hpp"
-#include "kernels/models/damped_oscillator.hpp"
-#include "kernels/models/logistic.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/solvers/solver_registry.hpp"
+#include "kode/kernels/models/damped_oscillator.hpp"
+#include "kode/kernels/models/logistic.hpp"
 
 namespace {
 

@@ -23,17 +23,17 @@
 #include <string>
 #include <vector>
 
-#include "engine/solve_batch.hpp"
-#include "engine/solve_spec.hpp"
-#include "kernels/brownian_tree.hpp"
-#include "kernels/compat.hpp"
-#include "kernels/models/geometric_brownian_motion.hpp"
-#include "kernels/models/langevin_spring_mass_damper.hpp"
-#include "kernels/models/ornstein_uhlenbeck.hpp"
-#include "kernels/sde/additive_srk.hpp"
-#include "kernels/sde/euler_heun.hpp"
-#include "kernels/sde/euler_maruyama.hpp"
-#include "kernels/sde/milstein.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/batch/solve_spec.hpp"
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/models/geometric_brownian_motion.hpp"
+#include "kode/kernels/models/langevin_spring_mass_damper.hpp"
+#include "kode/kernels/models/ornstein_uhlenbeck.hpp"
+#include "kode/kernels/sde/additive_srk.hpp"
+#include "kode/kernels/sde/brownian_tree.hpp"
+#include "kode/kernels/sde/euler_heun.hpp"
+#include "kode/kernels/sde/euler_maruyama.hpp"
+#include "kode/kernels/sde/milstein.hpp"
 
 namespace {
 

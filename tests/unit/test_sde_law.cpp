@@ -10,18 +10,18 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/solve_batch.hpp"
-#include "engine/solve_spec.hpp"
-#include "kernels/models/geometric_brownian_motion.hpp"
-#include "kernels/models/langevin_spring_mass_damper.hpp"
-#include "kernels/models/lotka_volterra.hpp"
-#include "kernels/models/ornstein_uhlenbeck.hpp"
-#include "kernels/models/stochastic_lotka_volterra.hpp"
-#include "kernels/sde/additive_srk.hpp"
-#include "kernels/sde/euler_maruyama.hpp"
-#include "kernels/sde/milstein.hpp"
-#include "kernels/sde/sde_vector_fields.hpp"
-#include "kernels/tableaus/euler.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/batch/solve_spec.hpp"
+#include "kode/kernels/models/geometric_brownian_motion.hpp"
+#include "kode/kernels/models/langevin_spring_mass_damper.hpp"
+#include "kode/kernels/models/lotka_volterra.hpp"
+#include "kode/kernels/models/ornstein_uhlenbeck.hpp"
+#include "kode/kernels/models/stochastic_lotka_volterra.hpp"
+#include "kode/kernels/sde/additive_srk.hpp"
+#include "kode/kernels/sde/euler_maruyama.hpp"
+#include "kode/kernels/sde/milstein.hpp"
+#include "kode/kernels/sde/sde_vector_fields.hpp"
+#include "kode/kernels/tableaus/euler.hpp"
 
 namespace {
 

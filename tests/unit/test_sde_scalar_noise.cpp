@@ -13,12 +13,12 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/solve_batch.hpp"
-#include "engine/solve_spec.hpp"
-#include "kernels/brownian_tree.hpp"
-#include "kernels/sde/euler_heun.hpp"
-#include "kernels/sde/euler_maruyama.hpp"
-#include "kernels/sde/milstein.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/batch/solve_spec.hpp"
+#include "kode/kernels/sde/brownian_tree.hpp"
+#include "kode/kernels/sde/euler_heun.hpp"
+#include "kode/kernels/sde/euler_maruyama.hpp"
+#include "kode/kernels/sde/milstein.hpp"
 
 namespace {
 

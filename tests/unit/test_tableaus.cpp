@@ -11,21 +11,14 @@
 #include <catch2/matchers/catch_matchers_floating_point.hpp>
 #include <tuple>
 
-#include "kernels/tableaus/bosh3.hpp"
-#include "kernels/tableaus/dopri5.hpp"
-#include "kernels/tableaus/dopri8.hpp"
-#include "kernels/tableaus/euler.hpp"
-#include "kernels/tableaus/heun.hpp"
-#include "kernels/tableaus/midpoint.hpp"
-#include "kernels/tableaus/ralston.hpp"
-#include "kernels/tableaus/tsit5.hpp"
+#include "kode/engine/solvers/method_lists.hpp"
 
 using Catch::Matchers::WithinAbs;
 
 namespace {
 
-using AllTableaus = std::tuple<kode::Euler, kode::Heun, kode::Midpoint, kode::Ralston, kode::Bosh3,
-                               kode::Tsit5, kode::Dopri5, kode::Dopri8>;
+// Every ODE method kode ships (the list `kode solvers` and the dispatch use).
+using AllTableaus = kode::OdeMethods;
 
 // Coefficients are rounded to double (and Dopri8's are themselves rational
 // approximations good to ~1e-17), so identities hold to a few ulps of O(1) sums.

@@ -1,0 +1,320 @@
+// engine/batch/ (library kode::batch, Kokkos only): solving a batch of
+// trajectories in Kokkos Views and the host-side results: SolveSpec (what to
+// solve), BatchResult (what comes back), dense-output evaluation and
+// observation noise. May include kernels/ and engine/solvers/ only: no MPI,
+// HDF5, Boost or config parsing, so C++ code (and the training loop) can
+// call the batch solver with nothing but Kokkos.
+//
+// Solves a batch of trajectories of one model with one method: copies the
+// inputs into trajectory-fastest device Views, launches one thread per
+// trajectory, and copies the results back into a host BatchResult.
+// Memory is proportional to the batch; callers bound it by chunking.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "kode/engine/batch/batch_result.hpp"
+#include "kode/engine/batch/solve_spec.hpp"
+#include "kode/kernels/dense_interpolant.hpp"
+#include "kode/kernels/integrate_trajectory.hpp"
+#include "kode/kernels/save_observer.hpp"
+#include "kode/kernels/sde/integrate_sde_trajectory.hpp"
+#include "kode/kernels/sde/sde_vector_fields.hpp"
+
+namespace kode {
+
+// SDE solvers (kernels/sde/) declare a strong order; Runge-Kutta tableaus do not.
+template <class Method, class = void>
+struct is_sde_method : std::false_type {};
+template <class Method>
+struct is_sde_method<Method, std::void_t<decltype(Method::strong_order)>> : std::true_type {};
+
+// SDE models declare their noise dimension.
+template <class Model, class = void>
+struct is_sde_model : std::false_type {};
+template <class Model>
+struct is_sde_model<Model, std::void_t<decltype(Model::n_noise)>> : std::true_type {};
+
+template <class Method>
+constexpr int method_dense_degree() {
+  if constexpr (is_sde_method<Method>::value) {
+    return 1;  // unused: SDE solves have no dense output
+  } else {
+    return dense_degree<Method>();
+  }
+}
+
+// The Model type an SDE method steps (its vector fields with the calculus
+// conversion), or the model itself for ODE methods.
+template <class Model, class Method, bool = is_sde_method<Method>::value>
+struct FieldsFor {
+  struct type {};
+};
+template <class Model, class Method>
+struct FieldsFor<Model, Method, true> {
+  using type = SdeVectorFields<Model>;
+};
+
+template <class Model, class Tableau, class MemorySpace>
+struct SolveBatchKernel {
+  static constexpr int N = Model::n_state;
+  static constexpr int P = Model::n_param;
+  static constexpr int D = method_dense_degree<Tableau>();
+  static constexpr bool sde = is_sde_method<Tableau>::value;
+  using Mat = Kokkos::View<double**, Kokkos::LayoutLeft, MemorySpace>;
+
+  Model model;
+  Kokkos::View<const double**, Kokkos::LayoutLeft, MemorySpace> params;  // [n_traj, P]
+  Kokkos::View<const double**, Kokkos::LayoutLeft, MemorySpace> y0;      // [n_traj, N]
+  SaveViews<N, MemorySpace> save;
+  Mat y_final;  // [n_traj, N]
+  Kokkos::View<std::int8_t*, MemorySpace> status;
+  Kokkos::View<int**, Kokkos::LayoutLeft, MemorySpace> counts;  // [n_traj, 3]
+  double t0, t1;
+  StepSizeControl control;
+  typename FieldsFor<Model, Tableau>::type fields;  // SDE methods only
+  BrownianKey noise_key;                            // trajectory: first index of the batch
+
+  KOKKOS_INLINE_FUNCTION void operator()(const int traj) const {
+    double p[P > 0 ? P : 1];
+    for (int j = 0; j < P; ++j) p[j] = params(traj, j);
+    double y[N];
+    for (int i = 0; i < N; ++i) y[i] = y0(traj, i);
+    SaveObserver<N, D, MemorySpace> observer{save, traj, t1 >= t0 ? 1.0 : -1.0};
+    StepCounts c;
+    Status s;
+    if constexpr (sde) {
+      BrownianKey key = noise_key;
+      key.trajectory += static_cast<std::uint64_t>(traj);
+      s = integrate_sde_trajectory<Tableau>(fields, p, t0, t1, y, control, key, observer, c);
+    } else {
+      s = integrate_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
+    }
+    observer.finish();
+    for (int i = 0; i < N; ++i) y_final(traj, i) = y[i];
+    status(traj) = static_cast<std::int8_t>(s);
+    counts(traj, 0) = c.num_steps;
+    counts(traj, 1) = c.num_accepted;
+    counts(traj, 2) = c.num_rejected;
+  }
+};
+
+// Solves batches of one model with one method. Device Views and their host
+// mirrors persist between calls and are reallocated only when a batch needs
+// other extents, so a long-running process (or the sweep engine's chunk loop)
+// pays for allocation once, not per call.
+template <class Model, class Tableau>
+class BatchSolver {
+ public:
+  using ExecSpace = Kokkos::DefaultExecutionSpace;
+  using Mem = typename ExecSpace::memory_space;
+  using Kernel = SolveBatchKernel<Model, Tableau, Mem>;
+  static constexpr int N = Model::n_state, P = Model::n_param, D = Kernel::D;
+
+  explicit BatchSolver(const Model& model = Model{})
+      : model_(model),
+        label_(std::string("kode::") + Model::name + "::" + Tableau::name),
+        kernel_label_(label_ + "::solve") {}
+
+  // params: [n_traj][n_param] row-major; y0: [n_traj][n_state] row-major.
+  // The result goes into `r`, reusing its storage.
+  void solve(const SolveSpec& spec, const std::vector<double>& params,
+             const std::vector<double>& y0, int n_traj, BatchResult& r) {
+    validate_solve_spec(spec);
+    if constexpr (Kernel::sde) validate_sde_spec(spec);
+    if (n_traj < 0 || params.size() != static_cast<size_t>(n_traj) * P ||
+        y0.size() != static_cast<size_t>(n_traj) * N)
+      throw std::invalid_argument("solve_batch: params/y0 sizes do not match the batch size");
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    // Reset `r` but keep its vectors' storage for the next call.
+    r.n_traj = n_traj;
+    r.n_state = N;
+    r.ts.assign(spec.ts.begin(), spec.ts.end());
+    for (auto* v : {&r.ys, &r.y_final, &r.step_ts, &r.step_ys, &r.dense_ts, &r.dense_ys})
+      v->clear();
+    for (auto* v :
+         {&r.num_steps, &r.num_accepted, &r.num_rejected, &r.n_steps_saved, &r.n_dense_steps})
+      v->clear();
+    r.status.clear();
+    r.step_capacity = r.dense_degree = r.dense_capacity = 0;
+    if (n_traj == 0) return;
+    const int n_save = static_cast<int>(spec.ts.size());
+    const int cap = spec.control.max_steps + 1;
+
+    Kernel k{model_, {}, {}, {}, {}, {}, {}, spec.t0, spec.t1, spec.control, {}, {}};
+    if constexpr (Kernel::sde) {
+      k.fields.model = model_;
+      const Calculus problem = spec.noise.calculus.empty()             ? Model::calculus
+                               : spec.noise.calculus == "stratonovich" ? Calculus::stratonovich
+                                                                       : Calculus::ito;
+      // f_Ito = f_Strat + c: an Ito solver of a Stratonovich problem adds c.
+      k.fields.drift_conversion = problem == Tableau::calculus        ? 0.0
+                                  : problem == Calculus::stratonovich ? 1.0
+                                                                      : -1.0;
+      k.noise_key = BrownianKey{spec.noise.seed, spec.first_trajectory,
+                                brownian_tree_tol(spec.t0, spec.t1, spec.noise)};
+    }
+    ensure(params_, h_params_, "params", n_traj, P);
+    ensure(y0_, h_y0_, "y0", n_traj, N);
+    for (int t = 0; t < n_traj; ++t) {
+      for (int j = 0; j < P; ++j) h_params_(t, j) = params[static_cast<size_t>(t) * P + j];
+      for (int i = 0; i < N; ++i) h_y0_(t, i) = y0[static_cast<size_t>(t) * N + i];
+    }
+    Kokkos::deep_copy(params_, h_params_);
+    Kokkos::deep_copy(y0_, h_y0_);
+    k.params = params_;
+    k.y0 = y0_;
+    ensure(ts_, h_ts_, "ts", n_save);
+    for (int j = 0; j < n_save; ++j) h_ts_(j) = spec.ts[j];
+    Kokkos::deep_copy(ts_, h_ts_);
+    k.save.ts = ts_;
+    if (n_save > 0) {
+      // Unreached save times are set to NaN by the kernel itself.
+      ensure(ys_, h_ys_, "ys", n_traj, n_save, N);
+      k.save.ys = ys_;
+    }
+    if (spec.save_steps) {
+      ensure(step_ts_, h_step_ts_, "step_ts", n_traj, cap);
+      ensure(step_ys_, h_step_ys_, "step_ys", n_traj, cap, N);
+      ensure(n_steps_saved_, h_n_steps_saved_, "n_steps_saved", n_traj);
+      Kokkos::deep_copy(step_ts_, nan);
+      Kokkos::deep_copy(step_ys_, nan);
+      k.save.step_ts = step_ts_;
+      k.save.step_ys = step_ys_;
+      k.save.n_steps_saved = n_steps_saved_;
+    }
+    if (spec.dense) {
+      ensure(dense_ts_, h_dense_ts_, "dense_ts", n_traj, cap);
+      ensure(dense_ys_, h_dense_ys_, "dense_ys", n_traj, cap - 1, D + 1, N);
+      ensure(n_dense_steps_, h_n_dense_steps_, "n_dense_steps", n_traj);
+      Kokkos::deep_copy(dense_ts_, nan);
+      Kokkos::deep_copy(dense_ys_, nan);
+      k.save.dense_ts = dense_ts_;
+      k.save.dense_ys = dense_ys_;
+      k.save.n_dense_steps = n_dense_steps_;
+    }
+    ensure(y_final_, h_y_final_, "y_final", n_traj, N);
+    ensure(status_, h_status_, "status", n_traj);
+    ensure(counts_, h_counts_, "counts", n_traj, 3);
+    k.y_final = y_final_;
+    k.status = status_;
+    k.counts = counts_;
+
+    Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+    Kokkos::fence();
+
+    // Copy back, transposing to row-major [traj][...] order.
+    Kokkos::deep_copy(h_y_final_, y_final_);
+    Kokkos::deep_copy(h_status_, status_);
+    Kokkos::deep_copy(h_counts_, counts_);
+    r.y_final.resize(static_cast<size_t>(n_traj) * N);
+    r.status.resize(n_traj);
+    r.num_steps.resize(n_traj);
+    r.num_accepted.resize(n_traj);
+    r.num_rejected.resize(n_traj);
+    for (int t = 0; t < n_traj; ++t) {
+      for (int i = 0; i < N; ++i) r.y_final[static_cast<size_t>(t) * N + i] = h_y_final_(t, i);
+      r.status[t] = h_status_(t);
+      r.num_steps[t] = h_counts_(t, 0);
+      r.num_accepted[t] = h_counts_(t, 1);
+      r.num_rejected[t] = h_counts_(t, 2);
+    }
+    if (n_save > 0) {
+      Kokkos::deep_copy(h_ys_, ys_);
+      r.ys.resize(static_cast<size_t>(n_traj) * n_save * N);
+      for (int t = 0; t < n_traj; ++t)
+        for (int j = 0; j < n_save; ++j)
+          for (int i = 0; i < N; ++i)
+            r.ys[(static_cast<size_t>(t) * n_save + j) * N + i] = h_ys_(t, j, i);
+    }
+    if (spec.save_steps) {
+      Kokkos::deep_copy(h_step_ts_, step_ts_);
+      Kokkos::deep_copy(h_step_ys_, step_ys_);
+      Kokkos::deep_copy(h_n_steps_saved_, n_steps_saved_);
+      r.step_capacity = cap;
+      r.n_steps_saved.resize(n_traj);
+      r.step_ts.resize(static_cast<size_t>(n_traj) * cap);
+      r.step_ys.resize(static_cast<size_t>(n_traj) * cap * N);
+      for (int t = 0; t < n_traj; ++t) {
+        r.n_steps_saved[t] = h_n_steps_saved_(t);
+        for (int s = 0; s < cap; ++s) {
+          r.step_ts[static_cast<size_t>(t) * cap + s] = h_step_ts_(t, s);
+          for (int i = 0; i < N; ++i)
+            r.step_ys[(static_cast<size_t>(t) * cap + s) * N + i] = h_step_ys_(t, s, i);
+        }
+      }
+    }
+    if (spec.dense) {
+      Kokkos::deep_copy(h_dense_ts_, dense_ts_);
+      Kokkos::deep_copy(h_dense_ys_, dense_ys_);
+      Kokkos::deep_copy(h_n_dense_steps_, n_dense_steps_);
+      r.dense_degree = D;
+      r.dense_capacity = cap - 1;
+      r.n_dense_steps.resize(n_traj);
+      r.dense_ts.resize(static_cast<size_t>(n_traj) * cap);
+      r.dense_ys.resize(static_cast<size_t>(n_traj) * (cap - 1) * (D + 1) * N);
+      for (int t = 0; t < n_traj; ++t) {
+        r.n_dense_steps[t] = h_n_dense_steps_(t);
+        for (int s = 0; s < cap; ++s)
+          r.dense_ts[static_cast<size_t>(t) * cap + s] = h_dense_ts_(t, s);
+        for (int s = 0; s < cap - 1; ++s)
+          for (int m = 0; m <= D; ++m)
+            for (int i = 0; i < N; ++i)
+              r.dense_ys[((static_cast<size_t>(t) * (cap - 1) + s) * (D + 1) + m) * N + i] =
+                  h_dense_ys_(t, s, m, i);
+      }
+    }
+  }
+
+ private:
+  // (Re)allocates `v` (uninitialised) and its host mirror when the extents differ.
+  template <class View, class Mirror, class... Extents>
+  void ensure(View& v, Mirror& h, const char* name, Extents... extents) {
+    const size_t want[] = {static_cast<size_t>(extents)...};
+    bool same = true;
+    for (size_t d = 0; d < sizeof...(Extents); ++d) same = same && v.extent(d) == want[d];
+    if (same) return;
+    v = View(Kokkos::view_alloc(Kokkos::WithoutInitializing, label_ + "::" + name), extents...);
+    h = Kokkos::create_mirror_view(v);
+  }
+
+  template <class T>
+  using Dev = Kokkos::View<T, Kokkos::LayoutLeft, Mem>;
+  template <class V>
+  using HostMirror = typename V::HostMirror;
+
+  Model model_;
+  std::string label_, kernel_label_;
+  Dev<double**> params_, y0_, y_final_, step_ts_, dense_ts_;
+  Dev<double*> ts_;
+  Dev<double***> ys_, step_ys_;
+  Dev<double****> dense_ys_;
+  Dev<int*> n_steps_saved_, n_dense_steps_;
+  Kokkos::View<std::int8_t*, Mem> status_;
+  Dev<int**> counts_;
+  HostMirror<Dev<double**>> h_params_, h_y0_, h_y_final_, h_step_ts_, h_dense_ts_;
+  HostMirror<Dev<double*>> h_ts_;
+  HostMirror<Dev<double***>> h_ys_, h_step_ys_;
+  HostMirror<Dev<double****>> h_dense_ys_;
+  HostMirror<Dev<int*>> h_n_steps_saved_, h_n_dense_steps_;
+  typename Kokkos::View<std::int8_t*, Mem>::HostMirror h_status_;
+  HostMirror<Dev<int**>> h_counts_;
+};
+
+// One-off batch solve (allocates its buffers for this call).
+template <class Model, class Tableau>
+BatchResult solve_batch(const Model& model, const SolveSpec& spec,
+                        const std::vector<double>& params, const std::vector<double>& y0,
+                        int n_traj) {
+  BatchSolver<Model, Tableau> solver(model);
+  BatchResult r;
+  solver.solve(spec, params, y0, n_traj, r);
+  return r;
+}
+
+}  // namespace kode

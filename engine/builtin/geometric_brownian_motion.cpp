@@ -1,7 +1,0 @@
-#include "kernels/models/geometric_brownian_motion.hpp"
-
-#include "engine/builtin_models.hpp"
-
-kode::ModelInfo kode::builtin::geometric_brownian_motion() {
-  return make_model_info<models::GeometricBrownianMotion>();
-}

@@ -1,7 +1,0 @@
-#include "kernels/models/lotka_volterra.hpp"
-
-#include "engine/builtin_models.hpp"
-
-kode::ModelInfo kode::builtin::lotka_volterra() {
-  return make_model_info<models::LotkaVolterra>();
-}

@@ -1,7 +1,0 @@
-#include "kernels/models/stochastic_lotka_volterra.hpp"
-
-#include "engine/builtin_models.hpp"
-
-kode::ModelInfo kode::builtin::stochastic_lotka_volterra() {
-  return make_model_info<models::StochasticLotkaVolterra>();
-}

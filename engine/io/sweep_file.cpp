@@ -1,0 +1,457 @@
+#include "kode/engine/io/sweep_file.hpp"
+
+#include <cstdio>
+#include <limits>
+
+#include "kode/engine/config/config.hpp"
+#include "kode/engine/io/hdf5_writer.hpp"
+#include "kode/engine/mpi/mpi_check.hpp"
+#include "kode/kernels/status.hpp"
+
+namespace kode {
+
+using namespace hdf5;
+
+namespace {
+
+std::string partial_path(const SweepPlan& plan) {
+  return plan.output_file + ".partial";
+}
+
+const char* const block_names[] = {"block_mean", "block_m2", "block_min", "block_max"};
+const char* const ensemble_names[] = {"mean", "var", "min", "max"};
+const char* const counter_names[] = {"num_steps", "num_accepted", "num_rejected"};
+
+// The objects of the file; every handle is closed on return.
+void write_skeleton(ResultWriter& w, const SweepPlan& plan, const RunAttributes& attributes) {
+  const hid_t root = w.file();
+  const ModelInfo& model = *plan.model;
+  // The slice's rows, blocks and chunks (the whole sweep's without slicing).
+  const hsize_t n_traj = static_cast<hsize_t>(plan.slice_n_traj());
+  const hsize_t n_save = static_cast<hsize_t>(plan.n_save());
+  const hsize_t n_state = static_cast<hsize_t>(model.n_state);
+  const hsize_t n_param = static_cast<hsize_t>(model.n_param);
+  const hsize_t n_blocks = static_cast<hsize_t>(plan.slice_n_blocks());
+  const hsize_t n_chunks = static_cast<hsize_t>(plan.slice_n_chunks());
+
+  write_root_attributes(w, attributes);
+  if (plan.is_slice()) {
+    // What `kode merge` needs to place the part's rows in the whole sweep.
+    w.scalar_attribute(root, "slice_index", H5T_NATIVE_LLONG, plan.slice_index);
+    w.scalar_attribute(root, "slice_count", H5T_NATIVE_LLONG, plan.slice_count);
+    w.scalar_attribute(root, "first_traj", H5T_NATIVE_LLONG, plan.slice_first());
+    w.scalar_attribute(root, "first_chunk", H5T_NATIVE_LLONG, plan.chunk_begin);
+    w.scalar_attribute(root, "n_traj_total", H5T_NATIVE_LLONG, plan.n_traj);
+  }
+  Handle ts = w.dataset(root, "ts", H5T_NATIVE_DOUBLE, {n_save}, plan.spec.ts);
+  w.make_scale(ts.get(), "time");
+  Handle traj = w.preallocated_dataset(root, "traj", H5T_NATIVE_LLONG, {n_traj});
+  w.make_scale(traj.get(), "traj");
+  Handle state = w.string_dataset(root, "state", model.state_names);
+  w.make_scale(state.get(), "state");
+  Handle param = w.string_dataset(root, "param", model.param_names);
+  w.make_scale(param.get(), "param");
+  const std::pair<hid_t, const char*> d_traj{traj.get(), "traj"}, d_time{ts.get(), "time"},
+      d_state{state.get(), "state"}, d_param{param.get(), "param"};
+
+  if (plan.stores_ys()) {
+    Handle ds = w.preallocated_dataset(root, "ys", H5T_NATIVE_DOUBLE, {n_traj, n_save, n_state});
+    w.string_array_attribute(ds.get(), "state_names", model.state_names);
+    w.dims(ds.get(), {d_traj, d_time, d_state});
+  }
+  if (plan.observation.enabled()) {
+    Handle ds =
+        w.preallocated_dataset(root, "ys_observed", H5T_NATIVE_DOUBLE, {n_traj, n_save, n_state});
+    w.string_array_attribute(ds.get(), "state_names", model.state_names);
+    describe_observations(w, ds.get(), plan.observation);
+    w.dims(ds.get(), {d_traj, d_time, d_state});
+  }
+  {
+    Handle ds = w.preallocated_dataset(root, "params", H5T_NATIVE_DOUBLE, {n_traj, n_param});
+    w.string_array_attribute(ds.get(), "param_names", model.param_names);
+    w.dims(ds.get(), {d_traj, d_param});
+  }
+  {
+    Handle ds = w.preallocated_dataset(root, "y0", H5T_NATIVE_DOUBLE, {n_traj, n_state});
+    w.string_array_attribute(ds.get(), "state_names", model.state_names);
+    w.dims(ds.get(), {d_traj, d_state});
+  }
+  {
+    Handle ds = w.preallocated_dataset(root, "status", H5T_NATIVE_INT8, {n_traj});
+    describe_status(w, ds.get());
+    w.dims(ds.get(), {d_traj});
+  }
+  {
+    Handle stats = w.group(root, "stats");
+    for (const char* name : counter_names) {
+      Handle ds = w.preallocated_dataset(stats.get(), name, H5T_NATIVE_INT, {n_traj});
+      w.dims(ds.get(), {d_traj});
+    }
+  }
+  {
+    Handle ensemble = w.group(root, "ensemble");
+    for (const char* name : ensemble_names) {
+      Handle ds =
+          w.preallocated_dataset(ensemble.get(), name, H5T_NATIVE_DOUBLE, {n_save, n_state});
+      w.string_array_attribute(ds.get(), "state_names", model.state_names);
+      w.dims(ds.get(), {d_time, d_state});
+    }
+  }
+  {
+    Handle sweep = w.group(root, "sweep");
+    w.scalar_attribute(sweep.get(), "block_size", H5T_NATIVE_LLONG, plan.block_size);
+    w.scalar_attribute(sweep.get(), "chunk", H5T_NATIVE_LLONG, plan.chunk);
+    w.scalar_attribute(sweep.get(), "n_chunks", H5T_NATIVE_LLONG, plan.slice_n_chunks());
+    Handle chunk = w.netcdf_dimension(sweep.get(), "chunk_index", n_chunks);
+    Handle block = w.netcdf_dimension(sweep.get(), "block", n_blocks);
+    const std::pair<hid_t, const char*> d_block{block.get(), "block"};
+    {
+      Handle ds = w.dataset(sweep.get(), "chunk_done", H5T_NATIVE_INT8, {n_chunks},
+                            std::vector<std::int8_t>(n_chunks, 0));
+      w.dims(ds.get(), {{chunk.get(), "chunk_index"}});
+    }
+    {
+      Handle ds = w.preallocated_dataset(sweep.get(), "block_count", H5T_NATIVE_INT64, {n_blocks});
+      w.dims(ds.get(), {d_block});
+    }
+    for (const char* name : block_names) {
+      Handle ds =
+          w.preallocated_dataset(sweep.get(), name, H5T_NATIVE_DOUBLE, {n_blocks, n_save, n_state});
+      w.dims(ds.get(), {d_block, d_time, d_state});
+    }
+  }
+}
+
+}  // namespace
+
+double planned_data_bytes(const SweepPlan& plan) {
+  // The same dimensions as write_skeleton.
+  const double n_traj = static_cast<double>(plan.slice_n_traj());
+  const double n_save = plan.n_save();
+  const double n_state = plan.model->n_state;
+  const double n_param = plan.model->n_param;
+  const double n_blocks = static_cast<double>(plan.slice_n_blocks());
+  const double n_chunks = static_cast<double>(plan.slice_n_chunks());
+  const double ys = n_traj * n_save * n_state * sizeof(double);
+  double bytes = n_save * sizeof(double) + n_traj * sizeof(long long);  // /ts, /traj
+  if (plan.stores_ys()) bytes += ys;
+  if (plan.observation.enabled()) bytes += ys;
+  bytes += n_traj * (n_param + n_state) * sizeof(double);     // /params, /y0
+  bytes += n_traj * (sizeof(std::int8_t) + 3 * sizeof(int));  // /status, /stats
+  bytes += 4 * n_save * n_state * sizeof(double);             // /ensemble
+  bytes += n_chunks * sizeof(std::int8_t) + n_blocks * sizeof(std::int64_t);
+  bytes += 4 * n_blocks * n_save * n_state * sizeof(double);  // /sweep/block_*
+  return bytes;
+}
+
+namespace {
+
+// Rank 0, serial driver: the whole skeleton of the file.
+void create_skeleton(const SweepPlan& plan, const RunAttributes& attributes) {
+  const std::string path = partial_path(plan);
+  std::remove(path.c_str());  // a stale partial of a run the user chose not to resume
+  // HDF5 allocates the contiguous datasets by moving the end of the file, and
+  // when the file system cannot hold that size the close fails in a way that
+  // HDF5 1.10 later crashes on: find out first, with the file still empty.
+  require_file_size_supported(path, planned_data_bytes(plan) + 1e6);
+  try {
+    ResultWriter w(path);
+    w.create();
+    write_skeleton(w, plan, attributes);
+    w.close();  // SEMI close degree: fails if anything was left open
+  } catch (...) {
+    std::remove(path.c_str());  // never leave a half-made file behind
+    throw;
+  }
+}
+
+// The first line where two config texts differ, for the resume message.
+std::string first_difference(const std::string& stored, const std::string& now) {
+  const auto d = first_line_difference(stored, now);
+  if (!d) return "";
+  return "line " + std::to_string(d->line) + ": stored '" + d->first + "', now '" + d->second + "'";
+}
+
+// Rank 0, serial driver: checks that PATH.partial belongs to this run and
+// reads its completion marks.
+std::vector<std::int8_t> read_resume_state(const SweepPlan& plan) {
+  const std::string path = partial_path(plan);
+  const Hdf5Calls h5(path);
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    throw ConfigError("--resume: '" + path +
+                      "' does not exist or is not an HDF5 file; nothing to resume (run without "
+                      "--resume to start the sweep)");
+  Handle file = h5.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
+  if (H5Aexists(file.get(), "config") <= 0 || H5Lexists(file.get(), "sweep", H5P_DEFAULT) <= 0 ||
+      H5Lexists(file.get(), "sweep/chunk_done", H5P_DEFAULT) <= 0)
+    throw ConfigError("--resume: '" + path + "' is not a partial kode sweep file");
+  const std::vector<std::string> stored = read_string_array_attribute(h5, file.get(), "config");
+  if (stored.size() != 1 || stored[0] != plan.config_text)
+    throw ConfigError("--resume: '" + path +
+                      "' was written with another configuration; the resolved configs differ at " +
+                      first_difference(stored.empty() ? "" : stored[0], plan.config_text) +
+                      " (resume with the same config, or start again with --overwrite)");
+  Handle ds = h5.handle(H5Dopen2(file.get(), "sweep/chunk_done", H5P_DEFAULT), H5Dclose,
+                        "H5Dopen2(sweep/chunk_done)");
+  const std::vector<hsize_t> dims = dataset_dims(h5, ds.get(), "sweep/chunk_done");
+  if (dims.size() != 1 || dims[0] != static_cast<hsize_t>(plan.slice_n_chunks()))
+    throw ConfigError("--resume: '" + path + "': /sweep/chunk_done does not have " +
+                      std::to_string(plan.slice_n_chunks()) + " chunks");
+  return read_block<std::int8_t>(h5, ds.get(), "sweep/chunk_done", H5T_NATIVE_INT8, {0}, {dims[0]});
+}
+
+}  // namespace
+
+struct SweepFile::Impl {
+  const SweepPlan& plan;
+  Hdf5Calls h5;
+  Handle file;
+  Handle traj, ys, ys_observed, params, y0, status, chunk_done, block_count;
+  Handle counters[3];
+  Handle blocks[4];
+  std::vector<std::int8_t> done_at_open;
+
+  Impl(const SweepPlan& p) : plan(p), h5(partial_path(p)) {}
+
+  void open_parallel(MPI_Comm comm) {
+    Handle fapl = h5.handle(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate(file access)");
+    h5.ok(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+    file = h5.handle(H5Fopen(h5.path().c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose,
+                     "H5Fopen(MPI-IO)");
+    const auto open = [&](const char* name) {
+      return h5.handle(H5Dopen2(file.get(), name, H5P_DEFAULT), H5Dclose,
+                       std::string("H5Dopen2(") + name + ")");
+    };
+    traj = open("traj");
+    if (plan.stores_ys()) ys = open("ys");
+    if (plan.observation.enabled()) ys_observed = open("ys_observed");
+    params = open("params");
+    y0 = open("y0");
+    status = open("status");
+    chunk_done = open("sweep/chunk_done");
+    block_count = open("sweep/block_count");
+    for (int k = 0; k < 3; ++k)
+      counters[k] = open((std::string("stats/") + counter_names[k]).c_str());
+    for (int k = 0; k < 4; ++k) blocks[k] = open((std::string("sweep/") + block_names[k]).c_str());
+  }
+
+  // Independent write of rows [first, first + rows) of a dataset whose rows
+  // have `row_dims` (row-major data).
+  template <class T>
+  void write_rows(const Handle& ds, const char* name, hid_t type, hsize_t first, hsize_t rows,
+                  std::vector<hsize_t> row_dims, const T* data) {
+    if (rows == 0) return;
+    std::vector<hsize_t> start(row_dims.size() + 1, 0), count;
+    start[0] = first;
+    count.push_back(rows);
+    count.insert(count.end(), row_dims.begin(), row_dims.end());
+    Handle file_space =
+        h5.handle(H5Dget_space(ds.get()), H5Sclose, std::string("H5Dget_space(") + name + ")");
+    h5.ok(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                              nullptr),
+          std::string("H5Sselect_hyperslab(") + name + ")");
+    Handle mem_space = simple_space(h5, count);
+    h5.ok(H5Dwrite(ds.get(), type, mem_space.get(), file_space.get(), H5P_DEFAULT, data),
+          std::string("H5Dwrite(") + name + ")");
+  }
+};
+
+SweepFile::SweepFile(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SweepFile::~SweepFile() = default;
+SweepFile::SweepFile(SweepFile&&) noexcept = default;
+SweepFile& SweepFile::operator=(SweepFile&&) noexcept = default;
+
+SweepFile SweepFile::create(const SweepPlan& plan, const RunAttributes& attributes, MPI_Comm comm) {
+  QuietHdf5Errors quiet;
+  on_rank0_for_all(comm, [&] { create_skeleton(plan, attributes); });
+  auto impl = std::make_unique<Impl>(plan);
+  impl->done_at_open.assign(static_cast<size_t>(plan.slice_n_chunks()), 0);
+  impl->open_parallel(comm);
+  return SweepFile(std::move(impl));
+}
+
+SweepFile SweepFile::reopen(const SweepPlan& plan, MPI_Comm comm) {
+  QuietHdf5Errors quiet;
+  auto impl = std::make_unique<Impl>(plan);
+  std::vector<std::int8_t>& done = impl->done_at_open;
+  done.assign(static_cast<size_t>(plan.slice_n_chunks()), 0);
+  on_rank0_for_all(comm, [&] { done = read_resume_state(plan); });
+  check_mpi(MPI_Bcast(done.data(), static_cast<int>(done.size()), MPI_INT8_T, 0, comm),
+            "MPI_Bcast(chunk_done)");
+  impl->open_parallel(comm);
+  return SweepFile(std::move(impl));
+}
+
+const std::vector<std::int8_t>& SweepFile::chunks_done_at_open() const {
+  return impl_->done_at_open;
+}
+
+void SweepFile::write_chunk(long long c, const std::vector<double>& params,
+                            const std::vector<double>& y0, const BatchResult& result,
+                            const std::vector<EnsembleStatistics>& blocks,
+                            const std::vector<double>& ys_observed) {
+  QuietHdf5Errors quiet;
+  Impl& f = *impl_;
+  const SweepPlan& plan = f.plan;
+  const hsize_t first = static_cast<hsize_t>(plan.chunk_first(c));
+  // The file holds the slice's rows only: row = global index - slice_first.
+  const hsize_t row = first - static_cast<hsize_t>(plan.slice_first());
+  const hsize_t n = static_cast<hsize_t>(plan.chunk_count(c));
+  const hsize_t n_save = static_cast<hsize_t>(plan.n_save());
+  const hsize_t n_state = static_cast<hsize_t>(plan.model->n_state);
+  const hsize_t n_param = static_cast<hsize_t>(plan.model->n_param);
+  if (result.n_traj != static_cast<int>(n) || result.ys.size() != n * n_save * n_state)
+    throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has " +
+                    std::to_string(result.n_traj) + " trajectories, expected " + std::to_string(n));
+  if (plan.observation.enabled() && ys_observed.size() != result.ys.size())
+    throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has " +
+                    std::to_string(ys_observed.size()) + " observations for " +
+                    std::to_string(result.ys.size()) + " states");
+
+  std::vector<long long> index(n);
+  for (hsize_t i = 0; i < n; ++i) index[i] = static_cast<long long>(first + i);
+  f.write_rows(f.traj, "traj", H5T_NATIVE_LLONG, row, n, {}, index.data());
+  if (plan.stores_ys())
+    f.write_rows(f.ys, "ys", H5T_NATIVE_DOUBLE, row, n, {n_save, n_state}, result.ys.data());
+  if (plan.observation.enabled())
+    f.write_rows(f.ys_observed, "ys_observed", H5T_NATIVE_DOUBLE, row, n, {n_save, n_state},
+                 ys_observed.data());
+  if (n_param > 0)
+    f.write_rows(f.params, "params", H5T_NATIVE_DOUBLE, row, n, {n_param}, params.data());
+  f.write_rows(f.y0, "y0", H5T_NATIVE_DOUBLE, row, n, {n_state}, y0.data());
+  f.write_rows(f.status, "status", H5T_NATIVE_INT8, row, n, {}, result.status.data());
+  const std::vector<int>* counters[3] = {&result.num_steps, &result.num_accepted,
+                                         &result.num_rejected};
+  for (int k = 0; k < 3; ++k)
+    f.write_rows(f.counters[k], counter_names[k], H5T_NATIVE_INT, row, n, {}, counters[k]->data());
+
+  // Statistics blocks: a chunk holds whole blocks (sweep_plan), so its first
+  // block is first / B.
+  const hsize_t first_block = first / static_cast<hsize_t>(plan.block_size) -
+                              static_cast<hsize_t>(plan.slice_first_block());
+  const hsize_t nb = blocks.size();
+  std::vector<std::int64_t> count(nb);
+  std::vector<double> values[4];
+  for (hsize_t b = 0; b < nb; ++b) {
+    count[b] = blocks[b].count;
+    const std::vector<double>* parts[4] = {&blocks[b].mean, &blocks[b].m2, &blocks[b].min,
+                                           &blocks[b].max};
+    for (int k = 0; k < 4; ++k)
+      values[k].insert(values[k].end(), parts[k]->begin(), parts[k]->end());
+  }
+  f.write_rows(f.block_count, "sweep/block_count", H5T_NATIVE_INT64, first_block, nb, {},
+               count.data());
+  for (int k = 0; k < 4; ++k)
+    f.write_rows(f.blocks[k], block_names[k], H5T_NATIVE_DOUBLE, first_block, nb, {n_save, n_state},
+                 values[k].data());
+
+  // The mark last: a chunk marked done has all its data written before it.
+  const std::int8_t one = 1;
+  f.write_rows(f.chunk_done, "sweep/chunk_done", H5T_NATIVE_INT8,
+               static_cast<hsize_t>(c - plan.chunk_begin), 1, {}, &one);
+}
+
+void SweepFile::close() {
+  QuietHdf5Errors quiet;
+  Impl& f = *impl_;
+  for (Handle* h :
+       {&f.traj, &f.ys, &f.ys_observed, &f.params, &f.y0, &f.status, &f.chunk_done, &f.block_count})
+    f.h5.ok(h->close(), "H5Dclose");
+  for (Handle& h : f.counters) f.h5.ok(h.close(), "H5Dclose");
+  for (Handle& h : f.blocks) f.h5.ok(h.close(), "H5Dclose");
+  f.h5.ok(f.file.close(), "H5Fclose(MPI-IO)");
+}
+
+SweepTotals SweepFile::finalize(const SweepPlan& plan) {
+  QuietHdf5Errors quiet;
+  const std::string path = partial_path(plan);
+  const Hdf5Calls h5(path);
+  Handle file = h5.handle(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "H5Fopen");
+  const auto open = [&](const std::string& name) {
+    return h5.handle(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), H5Dclose,
+                     "H5Dopen2(" + name + ")");
+  };
+  const hsize_t n_save = static_cast<hsize_t>(plan.n_save());
+  const hsize_t n_state = static_cast<hsize_t>(plan.model->n_state);
+  const size_t width = static_cast<size_t>(n_save * n_state);
+
+  // Every chunk must be marked: finalize never publishes a hole.
+  {
+    Handle done = open("sweep/chunk_done");
+    const auto marks = read_block<std::int8_t>(h5, done.get(), "sweep/chunk_done", H5T_NATIVE_INT8,
+                                               {0}, {static_cast<hsize_t>(plan.slice_n_chunks())});
+    for (size_t c = 0; c < marks.size(); ++c)
+      if (marks[c] != 1)
+        throw Hdf5Error("internal error: chunk " + std::to_string(c) + " of '" + path +
+                        "' is not marked done at the end of the sweep");
+  }
+
+  // Chan et al.'s merge, in block order, one block at a time.
+  EnsembleStatistics total(width);
+  {
+    Handle count = open("sweep/block_count");
+    Handle parts[4] = {open("sweep/block_mean"), open("sweep/block_m2"), open("sweep/block_min"),
+                       open("sweep/block_max")};
+    for (hsize_t b = 0; b < static_cast<hsize_t>(plan.slice_n_blocks()); ++b) {
+      EnsembleStatistics block(width);
+      block.count = read_block<std::int64_t>(h5, count.get(), "sweep/block_count", H5T_NATIVE_INT64,
+                                             {b}, {1})[0];
+      std::vector<double>* targets[4] = {&block.mean, &block.m2, &block.min, &block.max};
+      for (int k = 0; k < 4; ++k)
+        *targets[k] = read_block<double>(h5, parts[k].get(), block_names[k], H5T_NATIVE_DOUBLE,
+                                         {b, 0, 0}, {1, n_save, n_state});
+      total.merge(block);
+    }
+  }
+  const std::vector<double> results[4] = {total.or_nan(total.mean), total.variance(),
+                                          total.or_nan(total.min), total.or_nan(total.max)};
+  for (int k = 0; k < 4; ++k) {
+    Handle ds = open(std::string("ensemble/") + ensemble_names[k]);
+    h5.ok(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, results[k].data()),
+          std::string("H5Dwrite(ensemble/") + ensemble_names[k] + ")");
+  }
+  {
+    Handle group =
+        h5.handle(H5Gopen2(file.get(), "ensemble", H5P_DEFAULT), H5Gclose, "H5Gopen2(ensemble)");
+    ResultWriter w(path);  // attribute helpers only; the file is `file`
+    Handle var = open("ensemble/var");
+    w.scalar_attribute(var.get(), "ddof", H5T_NATIVE_INT, 1);
+    w.scalar_attribute(group.get(), "count", H5T_NATIVE_INT64, total.count);
+  }
+
+  // Status counts, a chunk at a time (bounded memory).
+  SweepTotals totals;
+  totals.n_traj = plan.slice_n_traj();
+  totals.successful = total.count;
+  Handle status = open("status");
+  for (long long c = plan.chunk_begin; c < plan.chunk_end; ++c) {
+    const auto codes =
+        read_block<std::int8_t>(h5, status.get(), "status", H5T_NATIVE_INT8,
+                                {static_cast<hsize_t>(plan.chunk_first(c) - plan.slice_first())},
+                                {static_cast<hsize_t>(plan.chunk_count(c))});
+    for (std::int8_t s : codes)
+      ++totals.by_status[static_cast<size_t>(s) < totals.by_status.size() ? s : 7];
+  }
+  status = Handle();
+  h5.ok(file.close(), "H5Fclose");
+  return totals;
+}
+
+std::vector<EnsembleStatistics> chunk_block_statistics(const SweepPlan& plan,
+                                                       const BatchResult& r) {
+  const size_t width = static_cast<size_t>(plan.n_save()) * plan.model->n_state;
+  std::vector<EnsembleStatistics> blocks;
+  for (long long first = 0; first < r.n_traj; first += plan.block_size) {
+    EnsembleStatistics block(width);
+    const long long end = std::min<long long>(first + plan.block_size, r.n_traj);
+    for (long long i = first; i < end; ++i) {
+      const auto s = static_cast<Status>(r.status[static_cast<size_t>(i)]);
+      if (s == Status::success || s == Status::event_occurred)
+        block.add(r.ys.data() + static_cast<size_t>(i) * width);
+    }
+    blocks.push_back(std::move(block));
+  }
+  return blocks;
+}
+
+}  // namespace kode

@@ -1,0 +1,122 @@
+// The HDF5 file of `kode sweep`: DESIGN.md's layout ("Output"), written by
+// all MPI ranks through MPI-IO, restartable chunk by chunk.
+//
+// Layout (n_traj trajectories, n_save save times, n_blocks statistics blocks):
+//   /ts [n_save]  /traj [n_traj]  /state  /param        dimension scales
+//   /ys [n_traj, n_save, n_state]   (not with output.save = statistics;
+//                                     n_save = 1, /ts = [t1] with final)
+//   /ys_observed [n_traj, n_save, n_state]   with [noise] observation_sigma:
+//             /ys with observation noise (observation_noise.hpp); attrs
+//             state_names, observation_sigma [n_state], observation_seed
+//   /params [n_traj, n_param]  /y0 [n_traj, n_state]  /status int8 [n_traj]
+//   /stats/num_steps, num_accepted, num_rejected      int32 [n_traj]
+//   /ensemble/mean, var, min, max [n_save, n_state]   over successful
+//             trajectories (status 0 or 4); var is unbiased (attr ddof = 1);
+//             attr count = the number of successful trajectories
+//   /sweep/chunk_done int8 [n_chunks]                 1 once chunk c is written
+//   /sweep/block_count int64 [n_blocks], /sweep/block_mean, block_m2,
+//   block_min, block_max [n_blocks, n_save, n_state]  per-block statistics
+//   (ensemble_statistics.hpp); attrs block_size, chunk, n_chunks
+//   root attributes as the single-run file (hdf5_writer.hpp).
+//
+// Part files ([sweep] slice_count K > 1; slice k computes chunks
+// [c0, c1) = [floor(k C/K), floor((k+1) C/K)) of the C chunks): the same
+// layout restricted to the slice, so that a part is itself a valid sweep
+// file of its trajectories, resumable with --resume like any other:
+//   /traj [n] holds the GLOBAL indices first_traj .. first_traj + n - 1, and
+//   every per-trajectory dataset (/ys, /params, /y0, /status, /stats/*) has
+//   the slice's n rows in that order; /sweep/chunk_done [c1 - c0] (attr
+//   n_chunks = c1 - c0); /sweep/block_* hold the slice's blocks (global
+//   blocks first_traj / B .. : chunks, hence slices, hold whole blocks);
+//   /ensemble is over the slice only (merge recomputes it from the blocks).
+//   Extra root attributes (int64): slice_index, slice_count, first_traj,
+//   first_chunk (c0), n_traj_total; the config attribute has the slice keys
+//   in [sweep]. `kode merge` (sweep_merge.hpp) checks and joins the parts.
+//
+// Life of the file:
+//  1. create(): rank 0 alone creates PATH.partial with the serial driver:
+//     every dataset, attribute and dimension scale, the datasets contiguous
+//     and allocated at once (so nothing is allocated later), chunk_done all
+//     0. Creating the metadata serially keeps variable-length strings and
+//     dimension scales out of parallel HDF5, which would need every such call
+//     to be collective. Then all ranks open it with the MPI-IO driver.
+//  2. write_chunk(): the rank that computed a chunk writes its rows with
+//     independent transfers (ranks compute different numbers of chunks), then
+//     sets chunk_done[c] = 1. Raw data of contiguous datasets goes straight to
+//     MPI-IO, so a chunk marked done after `kill -9` is on disk.
+//  3. close(): collective. finalize() (rank 0, serial driver) merges the block
+//     statistics into /ensemble and counts the statuses; the caller then
+//     publishes PATH.partial as PATH.
+// reopen() opens an existing PATH.partial for --resume.
+#pragma once
+
+#include <mpi.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kode/engine/batch/batch_result.hpp"
+#include "kode/engine/io/hdf5_file.hpp"
+#include "kode/engine/sweep/ensemble_statistics.hpp"
+#include "kode/engine/sweep/sweep_plan.hpp"
+
+namespace kode {
+
+// What a finished sweep holds, for the summary.
+struct SweepTotals {
+  long long n_traj = 0;
+  long long successful = 0;
+  std::array<long long, 8> by_status{};  // trajectories per status code
+};
+
+class SweepFile {
+ public:
+  ~SweepFile();
+  SweepFile(SweepFile&&) noexcept;
+  SweepFile& operator=(SweepFile&&) noexcept;
+
+  // Collective. Creates plan.output_file + ".partial" (replacing a stale one).
+  static SweepFile create(const SweepPlan& plan, const RunAttributes& attributes, MPI_Comm comm);
+  // Collective. Opens plan.output_file + ".partial" of an interrupted run.
+  // ConfigError (on every rank) when it is missing, is not a sweep file, or
+  // was written with another resolved config (the message names the first
+  // differing line).
+  static SweepFile reopen(const SweepPlan& plan, MPI_Comm comm);
+
+  // chunk_done as read when the file was opened (all ranks).
+  const std::vector<std::int8_t>& chunks_done_at_open() const;
+
+  // Independent: the rows of chunk c, its statistics blocks, then its mark.
+  // params [count][n_param], y0 [count][n_state]; ys_observed as result.ys
+  // when plan.observation is enabled, else ignored.
+  void write_chunk(long long c, const std::vector<double>& params, const std::vector<double>& y0,
+                   const BatchResult& result, const std::vector<EnsembleStatistics>& blocks,
+                   const std::vector<double>& ys_observed);
+
+  // Collective.
+  void close();
+
+  // Rank 0 only, after close() on every rank: merges the block statistics
+  // into /ensemble in block order and counts the statuses.
+  static SweepTotals finalize(const SweepPlan& plan);
+
+ private:
+  struct Impl;
+  explicit SweepFile(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The bytes of raw data the file of `plan` preallocates (every dataset of the
+// layout above; HDF5's metadata, a few kB, comes on top). A double, since a
+// mistyped sweep can ask for more than 2^64 bytes.
+double planned_data_bytes(const SweepPlan& plan);
+
+// The statistics blocks of one chunk: block k covers trajectories
+// [k B, (k+1) B) of the chunk, successful ones only, in index order.
+std::vector<EnsembleStatistics> chunk_block_statistics(const SweepPlan& plan,
+                                                       const BatchResult& result);
+
+}  // namespace kode

@@ -1,0 +1,188 @@
+// engine/models/ (library kode::batch): the registry of models by name and
+// the built-in registrations (builtin/, one translation unit per model so
+// that each model's kernels compile in parallel). May include kernels/,
+// engine/batch/ and engine/solvers/ only.
+//
+// Models known to a kode executable, by name. A model is a struct with
+// compile-time sizes, names and a templated right-hand side (DESIGN.md,
+// "Models"); make_model_info<Model>() checks that at compile time and
+// instantiates its batch solver for every method. Built-in models come from
+// builtin_models(); a downstream project adds its own with add().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "kode/engine/batch/batch_result.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/batch/solve_spec.hpp"
+#include "kode/engine/solvers/sde_solver_registry.hpp"
+#include "kode/engine/solvers/solver_registry.hpp"
+
+namespace kode {
+
+// A batch solver for one model and one method whose device buffers persist
+// between calls (BatchSolver behind a virtual call), for loops over chunks.
+class AnyBatchSolver {
+ public:
+  virtual ~AnyBatchSolver() = default;
+  // params [n_traj][n_param], y0 [n_traj][n_state], row-major; the result
+  // goes into `out`, reusing its storage.
+  virtual void solve(const SolveSpec& spec, const std::vector<double>& params,
+                     const std::vector<double>& y0, int n_traj, BatchResult& out) = 0;
+};
+
+template <class Model, class Tableau>
+class TypedBatchSolver final : public AnyBatchSolver {
+ public:
+  explicit TypedBatchSolver(const Model& model) : solver_(model) {}
+  void solve(const SolveSpec& spec, const std::vector<double>& params,
+             const std::vector<double>& y0, int n_traj, BatchResult& out) override {
+    solver_.solve(spec, params, y0, n_traj, out);
+  }
+
+ private:
+  BatchSolver<Model, Tableau> solver_;
+};
+
+struct ModelInfo {
+  std::string name;
+  int n_state = 0;
+  int n_param = 0;
+  std::vector<std::string> state_names;
+  std::vector<std::string> param_names;
+  // SDE models: the noise dimension, kind and the model's own calculus.
+  bool sde = false;
+  int n_noise = 0;
+  std::string noise_kind;
+  std::string calculus;
+  // params [n_traj][n_param], y0 [n_traj][n_state], row-major.
+  std::function<BatchResult(const SolveSpec&, const std::vector<double>& params,
+                            const std::vector<double>& y0, int n_traj)>
+      solve;
+  // A persistent solver for `method` (throws std::invalid_argument for an
+  // unknown method).
+  std::function<std::unique_ptr<AnyBatchSolver>(const std::string& method)> make_solver;
+};
+
+namespace detail {
+template <class M, class = void>
+struct has_rhs : std::false_type {};
+template <class M>
+struct has_rhs<M, std::void_t<decltype(std::declval<const M&>().rhs(
+                      0.0, static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
+                      static_cast<double*>(nullptr)))>> : std::true_type {};
+
+template <class M, class = void>
+struct has_diffusion : std::false_type {};
+template <class M>
+struct has_diffusion<M, std::void_t<decltype(std::declval<const M&>().diffusion(
+                            0.0, static_cast<const double*>(nullptr),
+                            static_cast<const double*>(nullptr), static_cast<double*>(nullptr)))>>
+    : std::true_type {};
+}  // namespace detail
+
+// The solver for `method` of an SDE model, or an error naming why not.
+template <class Model>
+std::unique_ptr<AnyBatchSolver> make_sde_solver(const Model& model, const std::string& method) {
+  std::unique_ptr<AnyBatchSolver> solver;
+  std::string refused;
+  const bool known = dispatch_sde_solver(method, [&](auto tag) {
+    using Method = typename decltype(tag)::type;
+    if constexpr (Method::supports(Model::noise)) {
+      solver = std::make_unique<TypedBatchSolver<Model, Method>>(model);
+    } else {
+      refused = std::string("solver.method '") + method + "' (" + Method::full_name +
+                ") does not handle the " + noise_kind_name(Model::noise) + " noise of model '" +
+                Model::name + "'";
+    }
+  });
+  if (!refused.empty()) throw std::invalid_argument(refused);
+  if (!known) {
+    std::string names;
+    for (const auto& s : all_sde_solvers())
+      if (s.noise.find(noise_kind_name(Model::noise)) != std::string::npos)
+        names += (names.empty() ? "" : ", ") + s.name;
+    const bool ode_method = find_solver(method) != nullptr;
+    throw std::invalid_argument("solver.method '" + method + "' " +
+                                (ode_method ? "is an ODE solver; model '" : "is unknown; model '") +
+                                Model::name + "' is an SDE: use one of " + names);
+  }
+  return solver;
+}
+
+template <class Model>
+ModelInfo make_model_info(const Model& model = Model{}) {
+  static_assert(Model::n_state > 0, "kode model: n_state must be a positive compile-time constant");
+  static_assert(Model::n_param >= 0, "kode model: n_param must be a compile-time constant >= 0");
+  static_assert(std::is_trivially_copyable<Model>::value,
+                "kode model: the struct is copied to the device, so it must be trivially copyable");
+  static_assert(detail::has_rhs<Model>::value,
+                "kode model: needs `template <class T, class P> KOKKOS_INLINE_FUNCTION void "
+                "rhs(double t, const T* y, const P* p, T* dy) const`");
+  ModelInfo info;
+  info.name = Model::name;
+  info.n_state = Model::n_state;
+  info.n_param = Model::n_param;
+  for (int i = 0; i < Model::n_state; ++i) info.state_names.push_back(Model::state_names[i]);
+  if constexpr (Model::n_param > 0)
+    for (int j = 0; j < Model::n_param; ++j) info.param_names.push_back(Model::param_names[j]);
+  if constexpr (is_sde_model<Model>::value) {
+    static_assert(detail::has_diffusion<Model>::value,
+                  "kode SDE model: needs `template <class T, class P> KOKKOS_INLINE_FUNCTION void "
+                  "diffusion(double t, const T* y, const P* p, T* g) const`");
+    static_assert(Model::noise != NoiseKind::diagonal || Model::n_noise == Model::n_state,
+                  "kode SDE model: diagonal noise needs n_noise == n_state");
+    static_assert(Model::noise != NoiseKind::scalar || Model::n_noise == 1,
+                  "kode SDE model: scalar noise needs n_noise == 1");
+    info.sde = true;
+    info.n_noise = Model::n_noise;
+    info.noise_kind = noise_kind_name(Model::noise);
+    info.calculus = calculus_name(Model::calculus);
+    info.make_solver = [model](const std::string& method) {
+      return make_sde_solver(model, method);
+    };
+  } else {
+    info.make_solver = [model](const std::string& method) {
+      std::unique_ptr<AnyBatchSolver> solver;
+      const bool known = dispatch_solver(method, [&](auto tag) {
+        using Tableau = typename decltype(tag)::type;
+        solver = std::make_unique<TypedBatchSolver<Model, Tableau>>(model);
+      });
+      if (!known) {
+        if (find_sde_solver(method))
+          throw std::invalid_argument("solver.method '" + method + "' is an SDE solver; model '" +
+                                      std::string(Model::name) + "' is an ODE");
+        throw std::invalid_argument("unknown solver.method '" + method + "'");
+      }
+      return solver;
+    };
+  }
+  info.solve = [make = info.make_solver](const SolveSpec& spec, const std::vector<double>& params,
+                                         const std::vector<double>& y0, int n_traj) {
+    BatchResult result;
+    make(spec.method)->solve(spec, params, y0, n_traj, result);
+    return result;
+  };
+  return info;
+}
+
+class ModelRegistry {
+ public:
+  // Throws if a model of the same name is already registered.
+  void add(ModelInfo info);
+  const ModelInfo* find(const std::string& name) const;
+  const std::vector<ModelInfo>& all() const { return models_; }
+
+ private:
+  std::vector<ModelInfo> models_;
+};
+
+// The built-in models: the seven ODE models and the SDE models of DESIGN.md.
+ModelRegistry builtin_models();
+
+}  // namespace kode

@@ -1,0 +1,78 @@
+// The accept/reject decision on one attempted step and the bounds on the next
+// step size: the part of the time loop that the ODE loop
+// (integrate_trajectory.hpp) and the SDE loop (sde/integrate_sde_trajectory.hpp)
+// share, written once so that both (and later the adjoint's replay of the
+// accepted-step mesh) decide identically.
+//
+// For an adaptive method the step is judged by the RMS norm of its scaled
+// error (error_norm.hpp, HNW eq. II.4.11) through the PID controller
+// (step_size_controller.hpp); a constant-step method accepts every finite
+// step. NaN/Inf in the new state or its error estimate stops the trajectory
+// (Status::nonfinite); a proposed |dt| below dtmin stops it with
+// Status::dt_min_reached; dtmax caps every proposal.
+#pragma once
+
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/error_norm.hpp"
+#include "kode/kernels/step_counts.hpp"
+#include "kode/kernels/step_size_controller.hpp"
+
+namespace kode {
+
+template <int N>
+KOKKOS_INLINE_FUNCTION bool all_finite(const double (&v)[N]) {
+  bool ok = true;
+  for (int i = 0; i < N; ++i) ok = ok && math::isfinite(v[i]);
+  return ok;
+}
+
+class StepAcceptance {
+ public:
+  // `adaptive`: the method has an error estimate and the control asks for
+  // PID steps; `error_order`: the order the PID exponents divide by.
+  KOKKOS_INLINE_FUNCTION StepAcceptance(const StepSizeControl& control, bool adaptive,
+                                        int error_order)
+      : control_(control), pid_(pid_coefficients(control, error_order)), adaptive_(adaptive) {}
+
+  KOKKOS_INLINE_FUNCTION bool adaptive() const { return adaptive_; }
+
+  // Judges the attempted step y0 -> y1 with error estimate err and counts it
+  // as accepted or rejected. Returns false, counting nothing, when y1 or the
+  // error norm is not finite: the trajectory then stops as nonfinite.
+  template <int N>
+  KOKKOS_INLINE_FUNCTION bool judge(const double (&y0)[N], const double (&y1)[N],
+                                    const double (&err)[N], StepCounts& counts) {
+    if (!all_finite(y1)) return false;
+    decision_ = PidDecision{true, 1.0};
+    if (adaptive_) {
+      const double e = scaled_error_mean_square(y0, y1, err, control_.rtol, control_.atol);
+      if (!math::isfinite(e)) return false;
+      decision_ = pid_adapt(control_, pid_, e, history_);
+    }
+    if (decision_.accept)
+      ++counts.num_accepted;
+    else
+      ++counts.num_rejected;
+    return true;
+  }
+
+  // The last judged step's verdict, and the controller's factor for the
+  // next |dt| relative to that step's |dt| (1 for constant steps).
+  KOKKOS_INLINE_FUNCTION bool accepted() const { return decision_.accept; }
+  KOKKOS_INLINE_FUNCTION double factor() const { return decision_.factor; }
+
+  // Caps a proposed next |dt| at dtmax; false when it falls below dtmin.
+  KOKKOS_INLINE_FUNCTION bool bound_step_size(double& dt_abs) const {
+    if (control_.dtmax > 0.0) dt_abs = math::min(dt_abs, control_.dtmax);
+    return !(control_.dtmin > 0.0 && dt_abs < control_.dtmin);
+  }
+
+ private:
+  StepSizeControl control_;
+  PidCoefficients pid_;
+  PidHistory history_;
+  PidDecision decision_{true, 1.0};
+  bool adaptive_;
+};
+
+}  // namespace kode
