@@ -35,8 +35,10 @@ means one core).
 
 Timing: compile_s is jax.jit(f).lower(keys).compile() alone; then one untimed
 warm-up call of the compiled executable (warmup_s); then --repeats timed
-calls, each exe(keys) + .block_until_ready() on all outputs; seconds is the
-best (minimum) of them. Keys are built once outside the timing. The process
+calls, each exe(keys) + .block_until_ready() on all outputs and nothing
+else; seconds is the best (minimum) of them. Keys are built once outside the
+timing; the np.asarray conversions, the sample mean and variance and the step
+counts are computed after the last timed call, from its outputs. The process
 CPU time of each timed call is reported too (cpu_seconds_all,
 paths_per_cpu_second): on a shared machine wall time includes waiting for the
 core, and cpu_util < 1 shows it.
@@ -175,7 +177,8 @@ def main():
     times, cpus = [], []
     wall0, cpu0 = time.perf_counter(), cpu_seconds()
     for _ in range(a.repeats):
-        t, c = time.perf_counter(), cpu_seconds()
+        c = cpu_seconds()  # (getrusage before the wall clock starts)
+        t = time.perf_counter()
         out = call()
         times.append(time.perf_counter() - t)
         cpus.append(cpu_seconds() - c)
