@@ -20,17 +20,20 @@ constexpr int dense_degree() {
 }
 
 // Everything the interpolant of one step needs; references to the stepper's
-// registers, nothing copied.
-template <class Tableau, int N>
+// registers, nothing copied. T is the stepper's scalar (double, or a dual
+// number carrying forward sensitivities through the interpolant: the
+// interpolant is linear in y0, y1 and the stages, so its tangent is the
+// derivative of the interpolated state on the frozen mesh).
+template <class Tableau, int N, class T = double>
 struct StepInterpolant {
   double t0, dt;
-  const double (&y0)[N];
-  const double (&y1)[N];
-  const double (&f0)[N];
-  const double (&f1)[N];
-  const double (&k)[Tableau::stages][N];
+  const T (&y0)[N];
+  const T (&y1)[N];
+  const T (&f0)[N];
+  const T (&f1)[N];
+  const T (&k)[Tableau::stages][N];
 
-  KOKKOS_INLINE_FUNCTION void evaluate(double theta, double (&out)[N]) const {
+  KOKKOS_INLINE_FUNCTION void evaluate(double theta, T (&out)[N]) const {
     if constexpr (Tableau::dense_order > 0) {
       constexpr int S = Tableau::stages;
       double w[S];
@@ -41,7 +44,7 @@ struct StepInterpolant {
         w[j] = Tableau::dense_weight(j, theta);
       });
       for (int i = 0; i < N; ++i) {
-        double acc = 0.0;
+        T acc = 0.0;
         for (int j = 0; j < S; ++j) acc += w[j] * k[j][i];
         out[i] = y0[i] + dt * acc;
       }

@@ -14,6 +14,8 @@
 // interpolant) and implements saving; see save_observer.hpp.
 #pragma once
 
+#include <type_traits>
+
 #include "kode/kernels/compat.hpp"
 #include "kode/kernels/dense_interpolant.hpp"
 #include "kode/kernels/error_norm.hpp"
@@ -27,17 +29,21 @@
 namespace kode {
 
 // Integrates y from t0 to t1 in place. Returns the trajectory's status.
-template <class Tableau, class Model, int N, class Observer>
-KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const double* p, double t0,
-                                                   double t1, double (&y)[N],
+// T (state) and Param (parameters) are double for a solve, or dual numbers to
+// carry forward sensitivities: every decision (initial step, accept/reject,
+// next step size, where steps end) reads values only, so the values and the
+// accepted-step mesh are those of the double solve, bit for bit.
+template <class Tableau, class Model, class T, class Param, int N, class Observer>
+KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const Param* p, double t0,
+                                                   double t1, T (&y)[N],
                                                    const StepSizeControl& control,
                                                    Observer& observer, StepCounts& counts) {
   constexpr int S = Tableau::stages;
   static_assert(Tableau::has_error || S > 0, "tableau must have stages");
   const double direction = t1 >= t0 ? 1.0 : -1.0;
 
-  double k[S][N];
-  double f1[N], y1[N], err[N];
+  T k[S][N];
+  T f1[N], y1[N], err[N];
   model.rhs(t0, y, p, k[0]);
   if (!all_finite(y) || !all_finite(k[0])) return Status::nonfinite;
   observer.begin(t0, y);
@@ -46,8 +52,21 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const dou
   StepAcceptance acceptance(control, control.adaptive && Tableau::has_error, Tableau::order);
   double dt_abs = control.dt0;
   if (!(dt_abs > 0.0)) {
-    dt_abs = initial_step_size(model, p, t0, direction, y, k[0], Tableau::order, control.rtol,
-                               control.atol);
+    if constexpr (std::is_same<T, double>::value && std::is_same<Param, double>::value) {
+      dt_abs = initial_step_size(model, p, t0, direction, y, k[0], Tableau::order, control.rtol,
+                                 control.atol);
+    } else {
+      // Hairer's initial step is a constant of the mesh: computed from values.
+      constexpr int P = Model::n_param > 0 ? Model::n_param : 1;
+      double pv[P], yv[N], fv[N];
+      for (int j = 0; j < Model::n_param; ++j) pv[j] = value(p[j]);
+      for (int i = 0; i < N; ++i) {
+        yv[i] = value(y[i]);
+        fv[i] = value(k[0][i]);
+      }
+      dt_abs = initial_step_size(model, pv, t0, direction, yv, fv, Tableau::order, control.rtol,
+                                 control.atol);
+    }
   }
   if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
   if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
@@ -73,7 +92,7 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const dou
         model.rhs(t_next, y1, p, f1);
         if (!all_finite(f1)) return Status::nonfinite;
       }
-      observer.step(StepInterpolant<Tableau, N>{t, dt, y, y1, k[0], f1, k});
+      observer.step(StepInterpolant<Tableau, N, T>{t, dt, y, y1, k[0], f1, k});
       for (int i = 0; i < N; ++i) {
         y[i] = y1[i];
         k[0][i] = f1[i];

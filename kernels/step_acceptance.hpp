@@ -12,17 +12,22 @@
 // Status::dt_min_reached; dtmax caps every proposal.
 #pragma once
 
+#include <type_traits>
+
 #include "kode/kernels/compat.hpp"
+#include "kode/kernels/dual.hpp"
 #include "kode/kernels/error_norm.hpp"
 #include "kode/kernels/step_counts.hpp"
 #include "kode/kernels/step_size_controller.hpp"
 
 namespace kode {
 
-template <int N>
-KOKKOS_INLINE_FUNCTION bool all_finite(const double (&v)[N]) {
+// On values only (dual.hpp's value()): a trajectory's status never depends
+// on its tangents.
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION bool all_finite(const T (&v)[N]) {
   bool ok = true;
-  for (int i = 0; i < N; ++i) ok = ok && math::isfinite(v[i]);
+  for (int i = 0; i < N; ++i) ok = ok && math::isfinite(value(v[i]));
   return ok;
 }
 
@@ -38,22 +43,24 @@ class StepAcceptance {
 
   // Judges the attempted step y0 -> y1 with error estimate err and counts it
   // as accepted or rejected. Returns false, counting nothing, when y1 or the
-  // error norm is not finite: the trajectory then stops as nonfinite.
-  template <int N>
-  KOKKOS_INLINE_FUNCTION bool judge(const double (&y0)[N], const double (&y1)[N],
-                                    const double (&err)[N], StepCounts& counts) {
-    if (!all_finite(y1)) return false;
-    decision_ = PidDecision{true, 1.0};
-    if (adaptive_) {
-      const double e = scaled_error_mean_square(y0, y1, err, control_.rtol, control_.atol);
-      if (!math::isfinite(e)) return false;
-      decision_ = pid_adapt(control_, pid_, e, history_);
+  // error norm is not finite: the trajectory then stops as nonfinite. With
+  // dual numbers the decision reads the values only (Diffrax's stop_gradient
+  // in its PID controller): the accepted-step mesh is a constant of the
+  // solution, so gradients are those of the solution on that frozen mesh.
+  template <class T, int N>
+  KOKKOS_INLINE_FUNCTION bool judge(const T (&y0)[N], const T (&y1)[N], const T (&err)[N],
+                                    StepCounts& counts) {
+    if constexpr (std::is_same<T, double>::value) {
+      return judge_values(y0, y1, err, counts);
+    } else {
+      double v0[N], v1[N], e[N];
+      for (int i = 0; i < N; ++i) {
+        v0[i] = value(y0[i]);
+        v1[i] = value(y1[i]);
+        e[i] = value(err[i]);
+      }
+      return judge_values(v0, v1, e, counts);
     }
-    if (decision_.accept)
-      ++counts.num_accepted;
-    else
-      ++counts.num_rejected;
-    return true;
   }
 
   // The last judged step's verdict, and the controller's factor for the
@@ -68,6 +75,23 @@ class StepAcceptance {
   }
 
  private:
+  template <int N>
+  KOKKOS_INLINE_FUNCTION bool judge_values(const double (&y0)[N], const double (&y1)[N],
+                                           const double (&err)[N], StepCounts& counts) {
+    if (!all_finite(y1)) return false;
+    decision_ = PidDecision{true, 1.0};
+    if (adaptive_) {
+      const double e = scaled_error_mean_square(y0, y1, err, control_.rtol, control_.atol);
+      if (!math::isfinite(e)) return false;
+      decision_ = pid_adapt(control_, pid_, e, history_);
+    }
+    if (decision_.accept)
+      ++counts.num_accepted;
+    else
+      ++counts.num_rejected;
+    return true;
+  }
+
   StepSizeControl control_;
   PidCoefficients pid_;
   PidHistory history_;

@@ -136,6 +136,9 @@ int check_command(const std::vector<std::string>& args, CommandContext& context)
   out << "; steps " << (s.save_steps ? "yes" : "no") << "; dense " << (s.dense ? "yes" : "no")
       << "\n";
   if (p.model->sde) out << "  " << noise_summary(*p.model, s) << "\n";
+  if (!p.sensitivity.empty())
+    out << "  sensitivity: " << p.sensitivity << " (d state / d params and d state / d y0 at "
+        << counted(static_cast<long long>(s.ts.size()), "save time") << ")\n";
   out << "  output: "
       << (p.output_file.empty()
               ? std::string("CSV on stdout")

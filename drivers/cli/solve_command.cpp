@@ -16,27 +16,45 @@ const char* const solve_summary =
     "Solves one trajectory (every parameter and initial value fixed). Without\n"
     "[output] file it prints CSV on stdout: a header t,<state names> and one row\n"
     "per save time at full double precision (with [noise] observation_sigma,\n"
-    "columns <state>_observed follow); with [output] file it writes the HDF5\n"
+    "columns <state>_observed follow; with [sensitivity] method = forward, the\n"
+    "derivatives d<state>_d<param> and d<state>_d<state>0); with [output] file it\n"
+    "writes the HDF5\n"
     "result file (FILE.partial, renamed to FILE when complete).\n"
     "Exit status: 0 success; 1 the trajectory stopped early (its status is\n"
     "reported on stderr; the output is still written, unreached rows are nan);\n"
     "2 bad input (nothing is computed or written); 74 an I/O error.";
 
 // CSV at full precision: %.17g reads back as the same double. Observations
-// (ys_observed non-empty) follow the states as <state>_observed columns.
-void print_csv(const BatchResult& r, const std::vector<std::string>& state_names,
-               const std::vector<double>& ys_observed) {
+// (ys_observed non-empty) follow the states as <state>_observed columns, then
+// forward sensitivities as d<state>_d<param> and d<state>_d<state>0 columns
+// (state-major: every derivative of the first state, then the next).
+void print_csv(const BatchResult& r, const ModelInfo& model, const std::vector<double>& ys_observed,
+               const ForwardSensitivityArrays& sens) {
+  const std::vector<std::string>& state_names = model.state_names;
+  const std::vector<std::string>& param_names = model.param_names;
   std::string header = "t";
   for (const auto& name : state_names) header += "," + name;
   if (!ys_observed.empty())
     for (const auto& name : state_names) header += "," + name + "_observed";
+  if (!sens.empty())
+    for (const auto& name : state_names) {
+      for (const auto& param : param_names) header += ",d" + name + "_d" + param;
+      for (const auto& wrt : state_names) header += ",d" + name + "_d" + wrt + "0";
+    }
   std::printf("%s\n", header.c_str());
-  const size_t n_state = state_names.size();
+  const size_t n_state = state_names.size(), n_param = param_names.size();
   for (size_t j = 0; j < r.ts.size(); ++j) {
     std::printf("%.17g", r.ts[j]);
     for (size_t i = 0; i < n_state; ++i) std::printf(",%.17g", r.ys[j * n_state + i]);
     if (!ys_observed.empty())
       for (size_t i = 0; i < n_state; ++i) std::printf(",%.17g", ys_observed[j * n_state + i]);
+    if (!sens.empty())
+      for (size_t i = 0; i < n_state; ++i) {
+        const size_t row = j * n_state + i;
+        for (size_t q = 0; q < n_param; ++q)
+          std::printf(",%.17g", sens.dys_dparams[row * n_param + q]);
+        for (size_t m = 0; m < n_state; ++m) std::printf(",%.17g", sens.dys_dy0[row * n_state + m]);
+      }
     std::printf("\n");
   }
   if (std::fflush(stdout) != 0 || std::ferror(stdout))
@@ -64,7 +82,18 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
                  "([output] file); the CSV holds the save times only\n";
 
   context.kokkos.ensure_initialized();
-  const BatchResult result = p.model->solve(p.spec, p.params, p.y0, 1);
+  BatchResult result;
+  ForwardSensitivityArrays sensitivity;
+  if (p.sensitivity == "forward") {
+    // The values and step counts are the plain solve's, bit for bit.
+    ForwardSensitivityResult forward;
+    p.model->make_forward_solver(p.spec.method)->solve(p.spec, p.params, p.y0, 1, forward);
+    result = std::move(forward.solution);
+    sensitivity.dys_dparams = std::move(forward.dys_dparams);
+    sensitivity.dys_dy0 = std::move(forward.dys_dy0);
+  } else {
+    result = p.model->solve(p.spec, p.params, p.y0, 1);
+  }
   const std::vector<double> ys_observed =
       p.observation.enabled() ? observe_states(p.observation, result, p.spec.first_trajectory)
                               : std::vector<double>{};
@@ -74,9 +103,9 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
                                                     resolved_config_text(p, run.config));
     write_result_file(p.output_file, arguments.overwrite, result,
                       ResultLabels{p.model->state_names, p.model->param_names}, p.params, p.y0,
-                      attributes, p.observation, ys_observed);
+                      attributes, p.observation, ys_observed, sensitivity);
   } else {
-    print_csv(result, p.model->state_names, ys_observed);
+    print_csv(result, *p.model, ys_observed, sensitivity);
   }
 
   const auto status = static_cast<Status>(result.status.at(0));

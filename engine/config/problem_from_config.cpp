@@ -329,7 +329,32 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
       p.unused_keys.push_back(key);
 
   validate_solve_spec_from_config(p.spec, *p.model, config);
+  p.sensitivity = sensitivity_from_config(config, *p.model, p.spec);
   return p;
+}
+
+std::string sensitivity_from_config(const Config& config, const ModelInfo& model,
+                                    const SolveSpec& spec) {
+  const auto method = config.text("sensitivity.method");
+  if (!method) return "";
+  const std::string key = config.describe("sensitivity.method");
+  if (*method == "adjoint" || *method == "backsolve")
+    throw ConfigError(key + ": the " + *method +
+                      " method is not implemented yet; method = forward gives dy/dparams and "
+                      "dy/dy0 at the save times");
+  if (*method != "forward") {
+    std::string msg = key + ": unknown sensitivity method";
+    const std::string near = nearest_name(*method, {"forward", "adjoint", "backsolve"});
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    throw ConfigError(msg + " (expected forward)");
+  }
+  if (model.sde)
+    throw ConfigError(key + ": model '" + model.name +
+                      "' is an SDE; sensitivities of SDE paths are not implemented yet");
+  if (spec.save_steps || spec.dense)
+    throw ConfigError(key + ": forward sensitivities are stored at the save times only; drop " +
+                      config.describe(spec.save_steps ? "save.steps" : "save.dense"));
+  return *method;
 }
 
 std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
@@ -378,6 +403,7 @@ std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
 std::string resolved_config_text(const SingleProblem& p, const Config& config) {
   std::ostringstream out;
   out << resolved_solve_text(*p.model, p.spec, p.observation, config);
+  if (!p.sensitivity.empty()) out << "\n[sensitivity]\nmethod = " << p.sensitivity << "\n";
   out << "\n[params]\n";
   for (size_t j = 0; j < p.params.size(); ++j)
     out << p.model->param_names[j] << " = " << exact(p.params[j]) << "\n";

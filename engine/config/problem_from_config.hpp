@@ -23,6 +23,9 @@ struct SingleProblem {
   std::string output_file;     // [output] file; empty: CSV on stdout
   std::string output_save = "trajectories";
   ObservationNoise observation;  // [noise] observation_sigma/_seed; disabled when absent
+  // [sensitivity] method: "" (none) or "forward" (dy/dp, dy/dy0 at the save
+  // times, engine/sensitivity/forward_sensitivity.hpp).
+  std::string sensitivity;
   // Keys present in the config that `solve` does not use ([sweep] ...), so
   // the caller can say so instead of ignoring them silently.
   std::vector<std::string> unused_keys;
@@ -64,6 +67,10 @@ void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveS
 ObservationNoise observation_noise_from_config(const Config& config, const ModelInfo& model,
                                                std::vector<std::string>& unused_keys);
 std::string output_save_from_config(const Config& config);
+// [sensitivity] method for `model` and `spec`: "" when absent, or a method
+// this build computes; ConfigError naming the key otherwise.
+std::string sensitivity_from_config(const Config& config, const ModelInfo& model,
+                                    const SolveSpec& spec);
 void validate_solve_spec_from_config(const SolveSpec& spec, const ModelInfo& model,
                                      const Config& config);
 

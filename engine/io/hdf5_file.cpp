@@ -45,7 +45,8 @@ std::vector<double> trim_rows(const std::vector<double>& src, size_t rows, size_
 void write_contents(ResultWriter& w, const BatchResult& r, const ResultLabels& labels,
                     const std::vector<double>& params, const std::vector<double>& y0,
                     const RunAttributes& a, const ObservationNoise& observation,
-                    const std::vector<double>& ys_observed) {
+                    const std::vector<double>& ys_observed,
+                    const ForwardSensitivityArrays& sensitivity) {
   const hid_t root = w.file();
   const hsize_t n_traj = static_cast<hsize_t>(r.n_traj);
   const hsize_t n_save = static_cast<hsize_t>(r.ts.size());
@@ -111,6 +112,26 @@ void write_contents(ResultWriter& w, const BatchResult& r, const ResultLabels& l
       v.resize(n_traj, 0);
       Handle ds = w.dataset(stats.get(), name, H5T_NATIVE_INT, {n_traj}, v);
       w.dims(ds.get(), {d_traj});
+    }
+  }
+
+  if (!sensitivity.empty()) {
+    Handle group = w.group(root, "sensitivity");
+    w.string_attribute(group.get(), "method", "forward");
+    w.string_attribute(group.get(), "mesh",
+                       "derivatives of the computed solution on its frozen accepted-step mesh");
+    Handle wrt = w.string_dataset(group.get(), "wrt_state", labels.state_names);
+    w.make_scale(wrt.get(), "wrt_state");
+    const std::pair<hid_t, const char*> d_wrt{wrt.get(), "wrt_state"};
+    {
+      Handle ds = w.dataset(group.get(), "dys_dparams", H5T_NATIVE_DOUBLE,
+                            {n_traj, n_save, n_state, n_param}, sensitivity.dys_dparams);
+      w.dims(ds.get(), {d_traj, d_time, d_state, d_param});
+    }
+    {
+      Handle ds = w.dataset(group.get(), "dys_dy0", H5T_NATIVE_DOUBLE,
+                            {n_traj, n_save, n_state, n_state}, sensitivity.dys_dy0);
+      w.dims(ds.get(), {d_traj, d_time, d_state, d_wrt});
     }
   }
 
@@ -280,8 +301,8 @@ void publish_partial_file(const std::string& partial, const std::string& path, b
 void write_result_file(const std::string& path, bool overwrite, const BatchResult& result,
                        const ResultLabels& labels, const std::vector<double>& params,
                        const std::vector<double>& y0, const RunAttributes& attributes,
-                       const ObservationNoise& observation,
-                       const std::vector<double>& ys_observed) {
+                       const ObservationNoise& observation, const std::vector<double>& ys_observed,
+                       const ForwardSensitivityArrays& sensitivity) {
   check_output_path(path, overwrite);
   const std::string partial = path + ".partial";
   QuietHdf5Errors quiet;
@@ -291,7 +312,8 @@ void write_result_file(const std::string& path, bool overwrite, const BatchResul
       ResultWriter writer(partial);
       writer.create();
       created = true;
-      write_contents(writer, result, labels, params, y0, attributes, observation, ys_observed);
+      write_contents(writer, result, labels, params, y0, attributes, observation, ys_observed,
+                     sensitivity);
       writer.close();
     }
     publish_partial_file(partial, path, overwrite);

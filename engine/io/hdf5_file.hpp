@@ -93,11 +93,24 @@ std::string byte_size_text(double bytes);
 // params [n_traj][n_param], y0 [n_traj][n_state], row-major. With
 // `observation` enabled, ys_observed (observe_states of `result`) becomes
 // /ys_observed.
+// Forward sensitivities of the stored trajectories ([sensitivity] method =
+// forward), row-major with the trajectory slowest; written as
+//   /sensitivity/dys_dparams [n_traj, n_save, n_state, n_param]
+//   /sensitivity/dys_dy0     [n_traj, n_save, n_state, n_state]
+// with dimension scales traj, time, state, param and /sensitivity/wrt_state
+// (the initial state each derivative is taken with respect to).
+struct ForwardSensitivityArrays {
+  std::vector<double> dys_dparams;
+  std::vector<double> dys_dy0;
+  bool empty() const { return dys_dparams.empty() && dys_dy0.empty(); }
+};
+
 void write_result_file(const std::string& path, bool overwrite, const BatchResult& result,
                        const ResultLabels& labels, const std::vector<double>& params,
                        const std::vector<double>& y0, const RunAttributes& attributes,
                        const ObservationNoise& observation = {},
-                       const std::vector<double>& ys_observed = {});
+                       const std::vector<double>& ys_observed = {},
+                       const ForwardSensitivityArrays& sensitivity = {});
 
 // Makes a complete PATH.partial visible as PATH: renamed over PATH when
 // `overwrite`, else hard-linked so that a PATH that appeared meanwhile is

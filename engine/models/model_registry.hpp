@@ -20,6 +20,7 @@
 #include "kode/engine/batch/batch_result.hpp"
 #include "kode/engine/batch/solve_batch.hpp"
 #include "kode/engine/batch/solve_spec.hpp"
+#include "kode/engine/sensitivity/forward_sensitivity.hpp"
 #include "kode/engine/solvers/sde_solver_registry.hpp"
 #include "kode/engine/solvers/solver_registry.hpp"
 
@@ -49,6 +50,28 @@ class TypedBatchSolver final : public AnyBatchSolver {
   BatchSolver<Model, Tableau> solver_;
 };
 
+// Forward sensitivities for one model and one method, buffers persisting
+// between calls (ForwardSensitivitySolver behind a virtual call).
+class AnyForwardSensitivitySolver {
+ public:
+  virtual ~AnyForwardSensitivitySolver() = default;
+  virtual void solve(const SolveSpec& spec, const std::vector<double>& params,
+                     const std::vector<double>& y0, int n_traj, ForwardSensitivityResult& out) = 0;
+};
+
+template <class Model, class Tableau>
+class TypedForwardSensitivitySolver final : public AnyForwardSensitivitySolver {
+ public:
+  explicit TypedForwardSensitivitySolver(const Model& model) : solver_(model) {}
+  void solve(const SolveSpec& spec, const std::vector<double>& params,
+             const std::vector<double>& y0, int n_traj, ForwardSensitivityResult& out) override {
+    solver_.solve(spec, params, y0, n_traj, out);
+  }
+
+ private:
+  ForwardSensitivitySolver<Model, Tableau> solver_;
+};
+
 struct ModelInfo {
   std::string name;
   int n_state = 0;
@@ -67,6 +90,10 @@ struct ModelInfo {
   // A persistent solver for `method` (throws std::invalid_argument for an
   // unknown method).
   std::function<std::unique_ptr<AnyBatchSolver>(const std::string& method)> make_solver;
+  // Forward sensitivities for `method` (ODE models; throws
+  // std::invalid_argument for an unknown method or an SDE model).
+  std::function<std::unique_ptr<AnyForwardSensitivitySolver>(const std::string& method)>
+      make_forward_solver;
 };
 
 namespace detail {
@@ -146,6 +173,12 @@ ModelInfo make_model_info(const Model& model = Model{}) {
     info.make_solver = [model](const std::string& method) {
       return make_sde_solver(model, method);
     };
+    info.make_forward_solver =
+        [](const std::string&) -> std::unique_ptr<AnyForwardSensitivitySolver> {
+      throw std::invalid_argument(
+          std::string("sensitivity.method = forward: model '") + Model::name +
+          "' is an SDE; sensitivities of SDE paths are not implemented yet");
+    };
   } else {
     info.make_solver = [model](const std::string& method) {
       std::unique_ptr<AnyBatchSolver> solver;
@@ -159,6 +192,15 @@ ModelInfo make_model_info(const Model& model = Model{}) {
                                       std::string(Model::name) + "' is an ODE");
         throw std::invalid_argument("unknown solver.method '" + method + "'");
       }
+      return solver;
+    };
+    info.make_forward_solver = [model](const std::string& method) {
+      std::unique_ptr<AnyForwardSensitivitySolver> solver;
+      const bool known = dispatch_solver(method, [&](auto tag) {
+        using Tableau = typename decltype(tag)::type;
+        solver = std::make_unique<TypedForwardSensitivitySolver<Model, Tableau>>(model);
+      });
+      if (!known) throw std::invalid_argument("unknown solver.method '" + method + "'");
       return solver;
     };
   }

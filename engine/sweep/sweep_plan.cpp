@@ -72,6 +72,11 @@ SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& mode
     throw ConfigError(config.describe("save.dense") +
                       ": kode sweep stores save times only (save.dense is for kode solve)");
 
+  if (config.has("sensitivity.method"))
+    throw ConfigError(config.describe("sensitivity.method") +
+                      ": sensitivities in kode sweep are not implemented yet (kode solve computes "
+                      "forward sensitivities of one trajectory)");
+
   const auto file = config.text("output.file");
   if (!file)
     throw ConfigError(

@@ -3,7 +3,12 @@
 // finite difference at several points, mixed double/Dual arithmetic, the
 // Lorenz right-hand side and a model-style diffusion seeded with a direction
 // against their Jacobian-vector products written out by hand, and Dual inside
-// a Kokkos kernel and a Kokkos View.
+// a Kokkos kernel and a Kokkos View. Then DualN<K> (K tangents, K = 3 and 7):
+// every operator and every kode::math overload gives, per tangent, bit for bit
+// the Dual seeded with that one direction; a multivariate composite's
+// tangents against central finite differences; Lorenz seeded in its 3 states
+// and 3 parameters against the hand-written Jacobians; constants, the
+// accessors and traits; DualN<3> in a Kokkos kernel and View.
 //
 // Tolerances (all relative to max(1, |reference|)):
 //  * kExactTol = 1e-13 where the reference is the same derivative formula
@@ -23,6 +28,8 @@
 #include <algorithm>
 #include <catch2/catch_test_macros.hpp>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <utility>
@@ -34,6 +41,7 @@
 namespace {
 
 using kode::Dual;
+using kode::DualN;
 
 constexpr double kExactTol = 1e-13;
 constexpr double kFdTol = 1e-7;
@@ -618,5 +626,382 @@ TEST_CASE("Dual: inside a Kokkos kernel and a Kokkos View", "[dual]") {
                       << ", " << composite_derivative(x));
     CHECK(close(host(i, 3).v, composite_value(x), kExactTol));
     CHECK(close(host(i, 3).d, composite_derivative(x), kExactTol));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// DualN<K>: K tangents in one pass.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// Same double, bit for bit; any two NaNs count as the same (a NaN's payload
+// carries no meaning, and which NaN operand the hardware propagates is not
+// part of the formulas).
+bool same_bits(double x, double y) {
+  if (std::isnan(x) && std::isnan(y)) return true;
+  std::uint64_t bx = 0, by = 0;
+  std::memcpy(&bx, &x, sizeof x);
+  std::memcpy(&by, &y, sizeof y);
+  return bx == by;
+}
+
+// Every operator and every kode::math overload, generic in the scalar type
+// (Dual or DualN<K>): operation `op` of a, b (T) and s (double); kOpNames
+// names the cases of apply_op in order.
+constexpr const char* kOpNames[] = {
+    "a + b",     "a - b",      "a * b",   "a / b",   "a + s",     "s + a",     "a - s",
+    "s - a",     "a * s",      "s * a",   "a / s",   "s / a",     "-a",        "+a",
+    "a += b",    "a -= b",     "a *= b",  "a /= b",  "a += s",    "a -= s",    "a *= s",
+    "a /= s",    "a *= a",     "a /= a",  "sqrt(a)", "cbrt(a)",   "exp(a)",    "log(a)",
+    "sin(a)",    "cos(a)",     "tanh(a)", "fabs(a)", "pow(a, s)", "pow(s, a)", "pow(a, b)",
+    "pow(a, 3)", "pow(a, 0.0)"};
+constexpr int kNumOps = sizeof(kOpNames) / sizeof(kOpNames[0]);
+
+template <class T>
+T apply_op(int op, const T& a, const T& b, double s) {
+  T c = a;
+  switch (op) {
+    case 0: return a + b;
+    case 1: return a - b;
+    case 2: return a * b;
+    case 3: return a / b;
+    case 4: return a + s;
+    case 5: return s + a;
+    case 6: return a - s;
+    case 7: return s - a;
+    case 8: return a * s;
+    case 9: return s * a;
+    case 10: return a / s;
+    case 11: return s / a;
+    case 12: return -a;
+    case 13: return +a;
+    case 14: return c += b;
+    case 15: return c -= b;
+    case 16: return c *= b;
+    case 17: return c /= b;
+    case 18: return c += s;
+    case 19: return c -= s;
+    case 20: return c *= s;
+    case 21: return c /= s;
+    case 22: return c *= c;
+    case 23: return c /= c;
+    case 24: return kode::math::sqrt(a);
+    case 25: return kode::math::cbrt(a);
+    case 26: return kode::math::exp(a);
+    case 27: return kode::math::log(a);
+    case 28: return kode::math::sin(a);
+    case 29: return kode::math::cos(a);
+    case 30: return kode::math::tanh(a);
+    case 31: return kode::math::fabs(a);
+    case 32: return kode::math::pow(a, s);
+    case 33: return kode::math::pow(s, a);
+    case 34: return kode::math::pow(a, b);
+    case 35: return kode::math::pow(a, 3);
+    case 36: return kode::math::pow(a, 0.0);
+  }
+  return T(std::nan(""));
+}
+
+// Tangent entries for the per-tangent comparisons: zeros (the zero-tangent
+// rule, also at singular points next to nonzero tangents), units, and sizes
+// from 2.5e-3 to 1e10.
+constexpr double kTangentPattern[] = {1.0, 0.0, -0.7, 2.5e-3, 0.0, -3.0, 1e10, 0.25};
+constexpr int kPatternSize = sizeof(kTangentPattern) / sizeof(kTangentPattern[0]);
+
+// For each operation and each input (values including 0, negatives and the
+// singular points of sqrt, cbrt, log, pow, /), DualN<K> against K Duals,
+// seeded with tangent k of each DualN input: the value and every tangent
+// must be the same bits.
+template <int K>
+void check_ops_per_tangent() {
+  const double values[] = {-2.0, -0.5, 0.0, 0.3, 1.0, 2.5};
+  const double scalars[] = {-1.5, 0.0, 0.5, 2.0, 3.0};
+  for (int op = 0; op < kNumOps; ++op) {
+    for (double av : values) {
+      for (double bv : values) {
+        for (double s : scalars) {
+          for (int shift = 0; shift < kPatternSize; ++shift) {
+            DualN<K> a(av), b(bv);
+            for (int k = 0; k < K; ++k) {
+              a.d[k] = kTangentPattern[(k + shift) % kPatternSize];
+              b.d[k] = kTangentPattern[(3 * k + shift + 1) % kPatternSize];
+            }
+            const DualN<K> r = apply_op(op, a, b, s);
+            for (int k = 0; k < K; ++k) {
+              const Dual r1 = apply_op(op, Dual(av, a.d[k]), Dual(bv, b.d[k]), s);
+              INFO("K = " << K << ", " << kOpNames[op] << ", a = (" << av << ", " << a.d[k]
+                          << "), b = (" << bv << ", " << b.d[k] << "), s = " << s << ", tangent "
+                          << k << ": DualN (" << r.v << ", " << r.d[k] << "), Dual (" << r1.v
+                          << ", " << r1.d << ")");
+              REQUIRE(same_bits(r.v, r1.v));
+              REQUIRE(same_bits(r.d[k], r1.d));
+            }
+          }
+        }
+      }
+    }
+  }
+  // Comparisons look at values only, whatever the tangents.
+  for (double av : values) {
+    for (double bv : values) {
+      DualN<K> a(av), b(bv);
+      for (int k = 0; k < K; ++k) a.d[k] = 1.0 + k, b.d[k] = -2.0 - k;
+      INFO("K = " << K << ", a = " << av << ", b = " << bv);
+      CHECK((a < b) == (av < bv));
+      CHECK((a > b) == (av > bv));
+      CHECK((a <= b) == (av <= bv));
+      CHECK((a >= b) == (av >= bv));
+      CHECK((a == b) == (av == bv));
+      CHECK((a != b) == (av != bv));
+      CHECK((a < bv) == (av < bv));
+      CHECK((a > bv) == (av > bv));
+      CHECK((a <= bv) == (av <= bv));
+      CHECK((a >= bv) == (av >= bv));
+      CHECK((a == bv) == (av == bv));
+      CHECK((a != bv) == (av != bv));
+      CHECK((av < b) == (av < bv));
+      CHECK((av > b) == (av > bv));
+      CHECK((av <= b) == (av <= bv));
+      CHECK((av >= b) == (av >= bv));
+      CHECK((av == b) == (av == bv));
+      CHECK((av != b) == (av != bv));
+    }
+  }
+}
+
+// A function of 4 variables using every operator kind and every kode::math
+// overload, generic in the scalar type; and the same in double with std::.
+template <class T>
+KOKKOS_INLINE_FUNCTION T multi(const T* z) {
+  using kode::math::cbrt;
+  using kode::math::exp;
+  using kode::math::fabs;
+  using kode::math::log;
+  using kode::math::pow;
+  using kode::math::sin;
+  using kode::math::sqrt;
+  using kode::math::tanh;
+  T r = sin(z[0]) * exp(z[1]) / pow(z[2], 1.5) + tanh(z[0] * z[3]) - log(z[2]) * cbrt(z[1]);
+  r += sqrt(fabs(-z[3])) + kode::math::cos(z[1]) * pow(z[2], z[0]) - pow(2.0, z[3]);
+  r -= 0.5 * z[3] * z[3] - z[0] / z[1];
+  r *= 1.5;
+  r /= 2.0 - z[1] / 4.0;
+  return r;
+}
+double multi_double(const double* z) {
+  double r = std::sin(z[0]) * std::exp(z[1]) / std::pow(z[2], 1.5) + std::tanh(z[0] * z[3]) -
+             std::log(z[2]) * std::cbrt(z[1]);
+  r += std::sqrt(std::fabs(-z[3])) + std::cos(z[1]) * std::pow(z[2], z[0]) - std::pow(2.0, z[3]);
+  r -= 0.5 * z[3] * z[3] - z[0] / z[1];
+  r *= 1.5;
+  r /= 2.0 - z[1] / 4.0;
+  return r;
+}
+
+// Points for multi: z[1], z[2] >= 0.6 and |z[3]| >= 0.5, away from the
+// singularities of log, cbrt, pow, fabs and the divisions. There the central
+// difference (step h = kFdStep max(1, |z_i|)) is off by at most 3.5e-9
+// relative (measured over all points and directions: truncation plus
+// rounding), so kFdTol = 1e-7 keeps a 30x margin while a wrong tangent is off
+// by O(1).
+constexpr double kMultiPoints[][4] = {
+    {0.4, 1.1, 1.7, -0.8}, {-1.2, 0.6, 2.5, 1.3}, {2.0, 1.8, 1.2, 0.5}};
+// Seed directions: the 4 coordinate directions, then generic ones (with a
+// zero component). DualN<K> takes the last K.
+constexpr double kMultiDirections[][4] = {
+    {1.0, 0.0, 0.0, 0.0},  {0.0, 1.0, 0.0, 0.0},  {0.0, 0.0, 1.0, 0.0}, {0.0, 0.0, 0.0, 1.0},
+    {0.5, -0.3, 0.2, 1.0}, {0.0, 1.0, -1.0, 0.0}, {-0.6, 0.0, 0.4, 0.9}};
+constexpr int kNumMultiDirections = sizeof(kMultiDirections) / sizeof(kMultiDirections[0]);
+
+template <int K>
+void check_multi_against_finite_differences() {
+  static_assert(K <= kNumMultiDirections, "not enough directions");
+  for (const auto& z0 : kMultiPoints) {
+    DualN<K> z[4];
+    for (int i = 0; i < 4; ++i) {
+      z[i] = DualN<K>(z0[i]);
+      for (int k = 0; k < K; ++k) z[i].d[k] = kMultiDirections[kNumMultiDirections - K + k][i];
+    }
+    const DualN<K> r = multi(z);
+    CHECK(close(r.v, multi_double(z0), kExactTol));
+    const double h = kFdStep * std::max({1.0, std::fabs(z0[0]), std::fabs(z0[1]), std::fabs(z0[2]),
+                                         std::fabs(z0[3])});
+    for (int k = 0; k < K; ++k) {
+      const double* u = kMultiDirections[kNumMultiDirections - K + k];
+      double zp[4], zm[4];
+      Dual z1[4];
+      for (int i = 0; i < 4; ++i) {
+        zp[i] = z0[i] + h * u[i], zm[i] = z0[i] - h * u[i];
+        z1[i] = Dual(z0[i], u[i]);
+      }
+      const double fd = (multi_double(zp) - multi_double(zm)) / (2.0 * h);
+      const Dual r1 = multi(z1);
+      INFO("K = " << K << ", z = (" << z0[0] << ", " << z0[1] << ", " << z0[2] << ", " << z0[3]
+                  << "), direction " << k << ": tangent " << r.d[k] << ", central difference " << fd
+                  << ", Dual " << r1.d);
+      CHECK(close(r.d[k], fd, kFdTol));
+      // The whole composite, not just single operations: same bits as the
+      // one-direction Dual.
+      CHECK(same_bits(r.v, r1.v));
+      CHECK(same_bits(r.d[k], r1.d));
+    }
+  }
+}
+
+template <class A, class B, class = void>
+struct CanAdd : std::false_type {};
+template <class A, class B>
+struct CanAdd<A, B, std::void_t<decltype(std::declval<A>() + std::declval<B>())>> : std::true_type {
+};
+template <class A, class B, class = void>
+struct CanPow : std::false_type {};
+template <class A, class B>
+struct CanPow<A, B, std::void_t<decltype(kode::math::pow(std::declval<A>(), std::declval<B>()))>>
+    : std::true_type {};
+
+}  // namespace
+
+TEST_CASE("DualN: layout, constants, seeding, value/tangent/scalar_tangents", "[dual]") {
+  STATIC_REQUIRE(std::is_same<Dual, DualN<1>>::value);
+  STATIC_REQUIRE(std::is_trivially_copyable<DualN<3>>::value);
+  STATIC_REQUIRE(std::is_trivially_copyable<DualN<7>>::value);
+  STATIC_REQUIRE(std::is_standard_layout<DualN<7>>::value);
+  STATIC_REQUIRE(sizeof(DualN<3>) == 4 * sizeof(double));
+  STATIC_REQUIRE(sizeof(DualN<7>) == 8 * sizeof(double));
+  // K = 1 keeps a plain double tangent.
+  STATIC_REQUIRE(std::is_same<decltype(Dual::d), double>::value);
+  STATIC_REQUIRE(std::is_same<decltype(DualN<3>::d), double[3]>::value);
+
+  STATIC_REQUIRE(kode::scalar_tangents<double>::value == 0);
+  STATIC_REQUIRE(kode::scalar_tangents<const double>::value == 0);
+  STATIC_REQUIRE(kode::scalar_tangents<Dual>::value == 1);
+  STATIC_REQUIRE(kode::scalar_tangents<DualN<3>>::value == 3);
+  STATIC_REQUIRE(kode::scalar_tangents<const DualN<7>>::value == 7);
+
+  // Constants and seeded variables, also in constant expressions.
+  constexpr DualN<3> zero;
+  constexpr DualN<3> c = 2.5;
+  constexpr DualN<3> x = DualN<3>::variable(1.5, 2);
+  constexpr DualN<3> y = x * 3.0 - DualN<3>::constant(1.0);  // (3.5; 0, 0, 3)
+  STATIC_REQUIRE(zero.v == 0.0);
+  STATIC_REQUIRE(c.v == 2.5);
+  STATIC_REQUIRE(x.v == 1.5);
+  STATIC_REQUIRE(y.v == 3.5);
+  for (int k = 0; k < 3; ++k) {
+    CHECK(zero.d[k] == 0.0);
+    CHECK(c.d[k] == 0.0);
+    CHECK(DualN<3>::constant(-4.0).d[k] == 0.0);
+    CHECK(x.d[k] == (k == 2 ? 1.0 : 0.0));
+    CHECK(y.d[k] == (k == 2 ? 3.0 : 0.0));
+  }
+  CHECK(DualN<3>::constant(-4.0).v == -4.0);
+  STATIC_REQUIRE(Dual::variable(2.0, 0).v == 2.0);
+  STATIC_REQUIRE(Dual::variable(2.0, 0).d == 1.0);
+  STATIC_REQUIRE(Dual::constant(2.0).d == 0.0);
+
+  // Model-style assignment of a double: a constant.
+  DualN<7> g[2] = {DualN<7>::variable(1.0, 6), DualN<7>::variable(2.0, 0)};
+  g[0] = 0.0;
+  g[1] = 3;
+  for (int k = 0; k < 7; ++k) CHECK((g[0].d[k] == 0.0 && g[1].d[k] == 0.0));
+  CHECK(g[1].v == 3.0);
+
+  // Everything computed from constants alone has zero tangents.
+  const double z0[4] = {0.4, 1.1, 1.7, -0.8};
+  DualN<7> zc[4];
+  for (int i = 0; i < 4; ++i) zc[i] = z0[i];
+  const DualN<7> rc = multi(zc);
+  CHECK(close(rc.v, multi_double(z0), kExactTol));
+  for (int k = 0; k < 7; ++k) CHECK(rc.d[k] == 0.0);
+
+  // value() and tangent() for double and DualN.
+  STATIC_REQUIRE(kode::value(2.5) == 2.5);
+  STATIC_REQUIRE(kode::value(x) == 1.5);
+  STATIC_REQUIRE(kode::value(Dual(2.5, 7.0)) == 2.5);
+  STATIC_REQUIRE(kode::tangent(2.5, 0) == 0.0);
+  STATIC_REQUIRE(kode::tangent(2.5, 5) == 0.0);
+  STATIC_REQUIRE(kode::tangent(Dual(2.5, 7.0), 0) == 7.0);
+  STATIC_REQUIRE(kode::tangent(x, 2) == 1.0);
+  STATIC_REQUIRE(kode::tangent(y, 2) == 3.0);
+  STATIC_REQUIRE(kode::tangent(y, 0) == 0.0);
+  STATIC_REQUIRE(std::is_same<decltype(kode::value(x)), double>::value);
+  STATIC_REQUIRE(std::is_same<decltype(kode::tangent(x, 0)), double>::value);
+
+  // The kode::math overloads take exactly DualN<K>: same K on both sides, and
+  // still nothing for double.
+  STATIC_REQUIRE(std::is_same<MathSinResult<DualN<3>>::type, DualN<3>>::value);
+  STATIC_REQUIRE(!std::is_same<MathSinResult<double>::type, DualN<3>>::value);
+  STATIC_REQUIRE(std::is_same<decltype(kode::math::pow(2.0, 3)), double>::value);
+  STATIC_REQUIRE(CanPow<DualN<3>, DualN<3>>::value);
+  STATIC_REQUIRE(CanPow<DualN<3>, double>::value);
+  STATIC_REQUIRE(!CanPow<DualN<3>, DualN<4>>::value);
+  STATIC_REQUIRE(CanAdd<DualN<3>, DualN<3>>::value);
+  STATIC_REQUIRE(CanAdd<DualN<3>, int>::value);
+  STATIC_REQUIRE(!CanAdd<DualN<3>, DualN<4>>::value);
+  STATIC_REQUIRE(!CanAdd<Dual, DualN<2>>::value);
+}
+
+TEST_CASE("DualN: every operator and math function equals, per tangent, the seeded Dual",
+          "[dual]") {
+  check_ops_per_tangent<3>();
+  check_ops_per_tangent<7>();
+}
+
+TEST_CASE("DualN: a composite of every operation against central finite differences", "[dual]") {
+  check_multi_against_finite_differences<3>();
+  check_multi_against_finite_differences<7>();
+}
+
+TEST_CASE("DualN: Lorenz seeded in its 3 states and 3 parameters gives both Jacobians", "[dual]") {
+  // The forward-sensitivity use: K = N + P directions, y_i seeded as
+  // direction i and p_j as direction N + j, one evaluation.
+  const kode::models::Lorenz lorenz;
+  const double p0[3] = {10.0, 28.0, 8.0 / 3.0};
+  const double points[][3] = {{1.2, -0.7, 20.5}, {-8.0, 3.0, 27.0}, {0.0, 1.0, 0.0}};
+  for (const auto& y0 : points) {
+    INFO("y = (" << y0[0] << ", " << y0[1] << ", " << y0[2] << ")");
+    DualN<6> y[3], p[3], dy[3];
+    for (int i = 0; i < 3; ++i) {
+      y[i] = DualN<6>::variable(y0[i], i);
+      p[i] = DualN<6>::variable(p0[i], 3 + i);
+    }
+    lorenz.rhs(0.0, y, p, dy);
+    double jac[3][3], f0[3];
+    lorenz_jacobian(y0, p0, jac);
+    lorenz.rhs(0.0, y0, p0, f0);
+    // d(dy)/dp for (sigma, rho, beta), by hand.
+    const double jac_p[3][3] = {{y0[1] - y0[0], 0.0, 0.0}, {0.0, y0[0], 0.0}, {0.0, 0.0, -y0[2]}};
+    for (int i = 0; i < 3; ++i) {
+      CHECK(dy[i].v == f0[i]);
+      for (int j = 0; j < 3; ++j) {
+        INFO("component " << i << ", direction " << j);
+        CHECK(close(kode::tangent(dy[i], j), jac[i][j], kExactTol));
+        CHECK(close(kode::tangent(dy[i], 3 + j), jac_p[i][j], kExactTol));
+      }
+    }
+  }
+}
+
+TEST_CASE("DualN: inside a Kokkos kernel and a Kokkos View", "[dual]") {
+  constexpr int n = 8;
+  Kokkos::View<DualN<3>*> out("dualn_out", n);
+  Kokkos::parallel_for(
+      "test_dualn", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const int i) {
+        DualN<3> z[4] = {DualN<3>::variable(0.4 + 0.1 * i, 0), DualN<3>::variable(1.1, 1),
+                         DualN<3>::variable(1.7, 2), DualN<3>(-0.8)};
+        z[3] += 0.5 * z[0];  // a mixed direction
+        out(i) = multi(z);
+      });
+  Kokkos::fence();
+  const auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out);
+  for (int i = 0; i < n; ++i) {
+    INFO("index " << i);
+    DualN<3> z[4] = {DualN<3>::variable(0.4 + 0.1 * i, 0), DualN<3>::variable(1.1, 1),
+                     DualN<3>::variable(1.7, 2), DualN<3>(-0.8)};
+    z[3] += 0.5 * z[0];
+    const DualN<3> ref = multi(z);
+    CHECK(close(host(i).v, ref.v, kExactTol));
+    for (int k = 0; k < 3; ++k) CHECK(close(host(i).d[k], ref.d[k], kExactTol));
   }
 }

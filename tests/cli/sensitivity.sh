@@ -1,0 +1,77 @@
+# `kode solve` with [sensitivity] method = forward: derivative columns in the
+# CSV, /sensitivity/* in the HDF5 file, the solve's values unchanged, and bad
+# sensitivity input refused with exit 2 and no file.
+#   bash sensitivity.sh KODE CASE
+. "$(dirname "$0")/lib.sh"
+CASE=${1:?case name}
+
+write_lotka_volterra_ini lv.ini
+case "$CASE" in
+  csv)
+    run_kode solve lv.ini
+    expect_rc 0
+    plain=$OUT
+    run_kode solve lv.ini --sensitivity.method=forward
+    expect_rc 0
+    header=$(printf '%s\n' "$OUT" | head -n 1)
+    want="t,x,y,dx_dalpha,dx_dbeta,dx_dgamma,dx_ddelta,dx_dx0,dx_dy0,dy_dalpha,dy_dbeta,dy_dgamma,dy_ddelta,dy_dx0,dy_dy0"
+    [ "$header" = "$want" ] || fail "header: $header"
+    # The values are the plain solve's, digit for digit.
+    [ "$(printf '%s\n' "$OUT" | cut -d, -f1-3)" = "$plain" ] || fail "values changed:
+$OUT"
+    # At t0 the Jacobian is d y0 / d (p, y0) = [0 | I].
+    [ "$(printf '%s\n' "$OUT" | sed -n 2p)" = "0,1,1,0,0,0,0,1,0,0,0,0,0,0,1" ] ||
+      fail "row at t0: $(printf '%s\n' "$OUT" | sed -n 2p)"
+    # dx/dalpha is not zero later on (alpha drives the prey's growth).
+    printf '%s\n' "$OUT" | awk -F, 'NR == 3 { exit !($4 != 0) }' || fail "dx/dalpha is zero" ;;
+  file)
+    need h5dump
+    run_kode solve lv.ini --sensitivity.method=forward --output.file=s.h5
+    expect_rc 0
+    run_kode solve lv.ini --sensitivity.method=forward
+    csv=$OUT
+    h5dump -H -d /sensitivity/dys_dparams s.h5 | grep -q "( 1, 11, 2, 4 )" ||
+      fail "dys_dparams shape: $(h5dump -H -d /sensitivity/dys_dparams s.h5)"
+    h5dump -H -d /sensitivity/dys_dy0 s.h5 | grep -q "( 1, 11, 2, 2 )" || fail "dys_dy0 shape"
+    h5dump -A s.h5 | grep -q 'method = forward' || fail "config attribute lacks [sensitivity]"
+    # The file's derivatives are the CSV's (x's row at t = 1: columns 4-7).
+    from_file=$(h5dump -y -w 0 -m '%.17g' -d /sensitivity/dys_dparams s.h5 |
+      sed -n '/DATA {/,/}/p' | tr -s ', ' '\n\n' | grep -E '^-?[0-9]' | sed -n 9,12p | tr '\n' ' ')
+    from_csv=$(printf '%s\n' "$csv" | sed -n 3p | cut -d, -f4-7 | tr ',' ' ')
+    python3 - "$from_file" "$from_csv" <<'PY' || fail "file and CSV differ: $from_file vs $from_csv"
+import sys
+a = [float(x) for x in sys.argv[1].split()]
+b = [float(x) for x in sys.argv[2].split()]
+assert len(a) == 4 and all(abs(x - y) <= 1e-14 * (1 + abs(y)) for x, y in zip(a, b)), (a, b)
+PY
+    ;;
+  check)
+    run_kode check lv.ini --sensitivity.method=forward
+    expect_rc 0
+    expect_stdout_has "sensitivity: forward" ;;
+  bad_input)
+    before=$(snapshot)
+    run_kode solve lv.ini --sensitivity.method=adjoint --output.file=a.h5
+    expect_rc 2
+    expect_stderr_has "sensitivity.method" "not implemented yet"
+    run_kode solve lv.ini --sensitivity.method=forwrd
+    expect_rc 2
+    expect_stderr_has "sensitivity.method" "did you mean 'forward'"
+    run_kode solve lv.ini --sensitivity.method=forward --save.dense=true --output.file=a.h5
+    expect_rc 2
+    expect_stderr_has "sensitivity.method" "save.dense"
+    run_kode solve lv.ini --sensitivity.methd=forward
+    expect_rc 2
+    expect_stderr_has "sensitivity.methd" "sensitivity.method"
+    run_kode solve --model.name=ornstein_uhlenbeck --params.theta=1 --params.mu=0 \
+      --params.sigma=0.3 --y0.x=1 --time.t1=1 --solver.method=euler --solver.dt0=0.01 \
+      --sensitivity.method=forward
+    expect_rc 2
+    expect_stderr_has "sensitivity.method" "SDE"
+    run_kode sweep lv.ini --params.alpha='linspace(1,2,3)' --output.file=a.h5 \
+      --sensitivity.method=forward
+    expect_rc 2
+    expect_stderr_has "sensitivity.method" "kode sweep"
+    [ "$before" = "$(snapshot)" ] || fail "bad sensitivity input created or changed a file" ;;
+esac
+echo "sensitivity $CASE: ok"
