@@ -17,9 +17,10 @@ namespace kode {
 // it is the FSAL/cached derivative), the new state y1 and, for tableaus with
 // an embedded method, the error estimate err = dt * sum b_error_i k_i.
 template <class Tableau, class Model, class T, class Param, int N>
-KOKKOS_INLINE_FUNCTION void explicit_rk_step(const Model& model, const Param* p, double t,
-                                             double dt, const T (&y)[N], T (&k)[Tableau::stages][N],
-                                             T (&y1)[N], T (&err)[N]) {
+KOKKOS_FORCEINLINE_FUNCTION void explicit_rk_step(const Model& model, const Param* p, double t,
+                                                  double dt, const T (&y)[N],
+                                                  T (&k)[Tableau::stages][N], T (&y1)[N],
+                                                  T (&err)[N]) {
   constexpr int S = Tableau::stages;
   // Indices are read as decltype(x)::value: integral_constant's conversion
   // operator is a host-only function for nvcc.

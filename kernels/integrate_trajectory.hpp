@@ -14,6 +14,7 @@
 // interpolant) and implements saving; see save_observer.hpp.
 #pragma once
 
+#include <cstdint>
 #include <type_traits>
 
 #include "kode/kernels/compat.hpp"
@@ -28,6 +29,126 @@
 
 namespace kode {
 
+// What one attempted step did to its trajectory.
+enum class StepOutcome : std::int8_t { rejected, accepted, finished };
+
+// The explicit state of one trajectory's time loop (Diffrax's `State` carry):
+// t, the next |dt|, y, the FSAL derivative f(t, y), the controller's state,
+// the step counts and the status. begin() starts it, attempt() advances it
+// by one attempted step. The struct is trivially copyable, so a copy is a
+// checkpoint from which the same attempts replay bit for bit (the adjoint's
+// recomputation, kernels/sensitivity/).
+template <class Tableau, int N, class T = double>
+struct TrajectoryStepper {
+  static constexpr int S = Tableau::stages;
+  double t = 0.0, t1 = 0.0, direction = 1.0, clip_tol = 0.0, dt_abs = 0.0;
+  T y[N];
+  T f0[N];  // f(t, y): the first stage of the next step
+  StepAcceptance acceptance;
+  StepCounts counts;
+  Status status = Status::success;
+  // The last accepted step: [t_prev, t_prev + dt_prev] (valid after attempt()
+  // returned accepted or finished with success).
+  double t_prev = 0.0, dt_prev = 0.0;
+
+  // Starts at (t0, y0): f0, the initial step (Hairer's algorithm when
+  // control.dt0 is not given, from values only). Returns false when y0 or
+  // f(t0, y0) is not finite (status nonfinite).
+  template <class Model, class Param>
+  KOKKOS_INLINE_FUNCTION bool begin(const Model& model, const Param* p, double t0, double t1_,
+                                    const T (&y0)[N], const StepSizeControl& control) {
+    t = t0;
+    t1 = t1_;
+    direction = t1 >= t0 ? 1.0 : -1.0;
+    for (int i = 0; i < N; ++i) y[i] = y0[i];
+    model.rhs(t0, y, p, f0);
+    if (!all_finite(y) || !all_finite(f0)) {
+      status = Status::nonfinite;
+      return false;
+    }
+    acceptance = StepAcceptance(control.adaptive && Tableau::has_error);
+    dt_abs = control.dt0;
+    if (!(dt_abs > 0.0) && t0 != t1) {
+      if constexpr (std::is_same<T, double>::value && std::is_same<Param, double>::value) {
+        dt_abs = initial_step_size(model, p, t0, direction, y, f0, Tableau::order, control.rtol,
+                                   control.atol);
+      } else {
+        // Hairer's initial step is a constant of the mesh: computed from values.
+        constexpr int P = Model::n_param > 0 ? Model::n_param : 1;
+        double pv[P], yv[N], fv[N];
+        for (int j = 0; j < Model::n_param; ++j) pv[j] = value(p[j]);
+        for (int i = 0; i < N; ++i) {
+          yv[i] = value(y[i]);
+          fv[i] = value(f0[i]);
+        }
+        dt_abs = initial_step_size(model, pv, t0, direction, yv, fv, Tableau::order, control.rtol,
+                                   control.atol);
+      }
+    }
+    if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
+    if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
+    // Steps that would end within ~100 ulp of t1 end exactly at t1 instead, so
+    // that no step (and no dense-output interval) is vanishingly short.
+    clip_tol = 100.0 * 2.220446049250313e-16 * math::max(math::fabs(t0), math::fabs(t1));
+    return true;
+  }
+
+  // The PID exponents for this method (constant: computed once per solve).
+  KOKKOS_INLINE_FUNCTION static PidCoefficients pid(const StepSizeControl& control) {
+    return pid_coefficients(control, Tableau::order);
+  }
+
+  // One attempted step from t, with the settings begin() had and pid(control).
+  // The observer sees every accepted step with its interpolant. `finished`
+  // (with `status`) when the trajectory reached t1 or stopped early; never
+  // call attempt() again after that.
+  template <class Model, class Param, class Observer>
+  KOKKOS_FORCEINLINE_FUNCTION StepOutcome attempt(const Model& model, const Param* p,
+                                                  const StepSizeControl& control,
+                                                  const PidCoefficients& pid, Observer& observer) {
+    if (counts.num_steps >= control.max_steps) return finish(Status::max_steps_reached);
+    double t_next = t + direction * dt_abs;
+    if (direction * (t_next - t1) >= -clip_tol) t_next = t1;
+    const double dt = t_next - t;
+    T k[S][N], f1[N], y1[N], err[N];
+    for (int i = 0; i < N; ++i) k[0][i] = f0[i];
+    explicit_rk_step<Tableau>(model, p, t, dt, y, k, y1, err);
+    ++counts.num_steps;
+    if (!acceptance.judge(control, pid, y, y1, err, counts)) return finish(Status::nonfinite);
+
+    bool done = false;
+    if (acceptance.accepted()) {
+      if constexpr (Tableau::fsal) {
+        for (int i = 0; i < N; ++i) f1[i] = k[S - 1][i];
+      } else {
+        model.rhs(t_next, y1, p, f1);
+        if (!all_finite(f1)) return finish(Status::nonfinite);
+      }
+      observer.step(StepInterpolant<Tableau, N, T>{t, dt, y, y1, k[0], f1, k});
+      for (int i = 0; i < N; ++i) {
+        y[i] = y1[i];
+        f0[i] = f1[i];
+      }
+      t_prev = t;
+      dt_prev = dt;
+      t = t_next;
+      done = t == t1;
+    }
+    if (done) return finish(Status::success);
+
+    if (acceptance.adaptive()) {
+      dt_abs = math::fabs(dt) * acceptance.factor();
+      if (!StepAcceptance::bound_step_size(control, dt_abs)) return finish(Status::dt_min_reached);
+    }
+    return acceptance.accepted() ? StepOutcome::accepted : StepOutcome::rejected;
+  }
+
+  KOKKOS_INLINE_FUNCTION StepOutcome finish(Status s) {
+    status = s;
+    return StepOutcome::finished;
+  }
+};
+
 // Integrates y from t0 to t1 in place. Returns the trajectory's status.
 // T (state) and Param (parameters) are double for a solve, or dual numbers to
 // carry forward sensitivities: every decision (initial step, accept/reject,
@@ -38,74 +159,19 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const Par
                                                    double t1, T (&y)[N],
                                                    const StepSizeControl& control,
                                                    Observer& observer, StepCounts& counts) {
-  constexpr int S = Tableau::stages;
-  static_assert(Tableau::has_error || S > 0, "tableau must have stages");
-  const double direction = t1 >= t0 ? 1.0 : -1.0;
-
-  T k[S][N];
-  T f1[N], y1[N], err[N];
-  model.rhs(t0, y, p, k[0]);
-  if (!all_finite(y) || !all_finite(k[0])) return Status::nonfinite;
+  static_assert(Tableau::has_error || Tableau::stages > 0, "tableau must have stages");
+  TrajectoryStepper<Tableau, N, T> stepper;
+  const bool ok = stepper.begin(model, p, t0, t1, y, control);
+  counts = stepper.counts;
+  if (!ok) return stepper.status;
   observer.begin(t0, y);
   if (t0 == t1) return Status::success;
-
-  StepAcceptance acceptance(control, control.adaptive && Tableau::has_error, Tableau::order);
-  double dt_abs = control.dt0;
-  if (!(dt_abs > 0.0)) {
-    if constexpr (std::is_same<T, double>::value && std::is_same<Param, double>::value) {
-      dt_abs = initial_step_size(model, p, t0, direction, y, k[0], Tableau::order, control.rtol,
-                                 control.atol);
-    } else {
-      // Hairer's initial step is a constant of the mesh: computed from values.
-      constexpr int P = Model::n_param > 0 ? Model::n_param : 1;
-      double pv[P], yv[N], fv[N];
-      for (int j = 0; j < Model::n_param; ++j) pv[j] = value(p[j]);
-      for (int i = 0; i < N; ++i) {
-        yv[i] = value(y[i]);
-        fv[i] = value(k[0][i]);
-      }
-      dt_abs = initial_step_size(model, pv, t0, direction, yv, fv, Tableau::order, control.rtol,
-                                 control.atol);
-    }
+  const PidCoefficients pid = stepper.pid(control);
+  while (stepper.attempt(model, p, control, pid, observer) != StepOutcome::finished) {
   }
-  if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
-  if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
-
-  double t = t0;
-  // Steps that would end within ~100 ulp of t1 end exactly at t1 instead, so
-  // that no step (and no dense-output interval) is vanishingly short.
-  const double clip_tol = 100.0 * 2.220446049250313e-16 * math::max(math::fabs(t0), math::fabs(t1));
-
-  while (true) {
-    if (counts.num_steps >= control.max_steps) return Status::max_steps_reached;
-    double t_next = t + direction * dt_abs;
-    if (direction * (t_next - t1) >= -clip_tol) t_next = t1;
-    const double dt = t_next - t;
-    explicit_rk_step<Tableau>(model, p, t, dt, y, k, y1, err);
-    ++counts.num_steps;
-    if (!acceptance.judge(y, y1, err, counts)) return Status::nonfinite;
-
-    if (acceptance.accepted()) {
-      if constexpr (Tableau::fsal) {
-        for (int i = 0; i < N; ++i) f1[i] = k[S - 1][i];
-      } else {
-        model.rhs(t_next, y1, p, f1);
-        if (!all_finite(f1)) return Status::nonfinite;
-      }
-      observer.step(StepInterpolant<Tableau, N, T>{t, dt, y, y1, k[0], f1, k});
-      for (int i = 0; i < N; ++i) {
-        y[i] = y1[i];
-        k[0][i] = f1[i];
-      }
-      t = t_next;
-      if (t == t1) return Status::success;
-    }
-
-    if (acceptance.adaptive()) {
-      dt_abs = math::fabs(dt) * acceptance.factor();
-      if (!acceptance.bound_step_size(dt_abs)) return Status::dt_min_reached;
-    }
-  }
+  for (int i = 0; i < N; ++i) y[i] = stepper.y[i];
+  counts = stepper.counts;
+  return stepper.status;
 }
 
 }  // namespace kode

@@ -56,7 +56,8 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
   observer.begin(t0, y);
   if (t0 == t1) return Status::success;
 
-  StepAcceptance acceptance(control, control.adaptive && Method::has_error, Method::error_order);
+  StepAcceptance acceptance(control.adaptive && Method::has_error);
+  const PidCoefficients pid = pid_coefficients(control, Method::error_order);
   double dt_abs = control.dt0;
   if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
   if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
@@ -92,7 +93,7 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
     }
     Method::step(sde, p, t, h, y, inc, y1, err);
     ++counts.num_steps;
-    if (!acceptance.judge(y, y1, err, counts)) return Status::nonfinite;
+    if (!acceptance.judge(control, pid, y, y1, err, counts)) return Status::nonfinite;
 
     if (acceptance.accepted()) {
       observer.step(SdeStepRecord<N>{t, h, y, y1});
@@ -109,7 +110,7 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
       // shrink the next steps by up to factormax each).
       const double proposed = h * acceptance.factor();
       dt_abs = acceptance.accepted() && clipped ? math::max(proposed, dt_abs) : proposed;
-      if (!acceptance.bound_step_size(dt_abs)) return Status::dt_min_reached;
+      if (!StepAcceptance::bound_step_size(control, dt_abs)) return Status::dt_min_reached;
     }
   }
 }
