@@ -1,0 +1,266 @@
+// Discrete adjoint of one trajectory: the gradient of its scalar loss
+// (trajectory_loss.hpp) with respect to the parameters and the initial
+// state, of the computed solution on its frozen accepted-step mesh, by
+// reverse accumulation over the accepted steps:
+//   ybar <- (d y_{n+1} / d y_n)^T ybar + sum_j (d y(t_j) / d y_n)^T g_j
+//   pbar += (d y_{n+1} / d p)^T ybar   + sum_j (d y(t_j) / d p)^T g_j
+// from the last step to the first, where the t_j are the save times inside
+// step n (interpolated with the step's own interpolant, exactly where the
+// forward solve saved them) and g_j = dL/dy(t_j). Each step's local
+// derivatives come from the step itself evaluated on dual numbers with
+// n_param + n_state tangents (the model's templated rhs; no hand-written
+// derivatives), so a step's reverse costs about one forward step with that
+// many tangents. (A model-provided vector-Jacobian product for large
+// parameter blocks, the neural-ODE case, plugs in here later.)
+//
+// Memory per trajectory is bounded by C checkpoint slots, each a copy of the
+// whole loop state (TrajectoryStepper), plus a segment buffer of C steps:
+//  - While the accepted steps fit in C slots, the state after every accepted
+//    step is kept ("store-all"): step n's (t_n, dt_n, y_n) are read from
+//    slots n and n+1 and nothing is recomputed.
+//  - Beyond that the slots are thinned in place (every other one kept) and
+//    the stride m between checkpoints doubles (CVODES-style "every m steps",
+//    with m adapted to the unknown number of steps). The reverse sweep
+//    replays each segment of m steps once from its checkpoint (the same
+//    attempts, rejected ones included, bit for bit), storing its steps in the
+//    segment buffer. Recomputation: at most one extra forward solve; memory:
+//    C checkpoints + C segment steps, for up to about C^2 / 2 accepted steps
+//    (beyond, the gradient is NaN and `gradient_ok` is false).
+// Store-all and checkpointed gradients are bit-identical: both reverse the
+// same step values with the same arithmetic.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/dense_interpolant.hpp"
+#include "kode/kernels/dual.hpp"
+#include "kode/kernels/explicit_rk_step.hpp"
+#include "kode/kernels/integrate_trajectory.hpp"
+#include "kode/kernels/sensitivity/trajectory_loss.hpp"
+
+namespace kode {
+
+// The forward solve's SaveAt, summing the loss instead of storing states:
+// the same save times, the same interpolation, in the same order.
+template <int N, class MemorySpace>
+struct LossObserver {
+  const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts;
+  const TrajectoryLoss<N, MemorySpace>& loss;
+  int traj;
+  double direction;
+  int next_save = 0;
+  double sum = 0.0;
+
+  KOKKOS_INLINE_FUNCTION int n_save() const { return static_cast<int>(ts.extent(0)); }
+  KOKKOS_INLINE_FUNCTION void add(int j, const double (&y)[N]) {
+    sum += loss.value(traj, j, n_save(), y);
+  }
+  KOKKOS_INLINE_FUNCTION void begin(double t0, const double (&y0)[N]) {
+    while (next_save < n_save() && ts(next_save) == t0) add(next_save++, y0);
+  }
+  template <class Interpolant>
+  KOKKOS_INLINE_FUNCTION void step(const Interpolant& s) {
+    const double t1 = s.t0 + s.dt;
+    while (next_save < n_save() && direction * (ts(next_save) - t1) <= 0.0) {
+      const double t = ts(next_save);
+      if (t == t1) {
+        add(next_save, s.y1);
+      } else if (t == s.t0) {
+        add(next_save, s.y0);
+      } else {
+        double y[N];
+        s.evaluate((t - s.t0) / s.dt, y);
+        add(next_save, y);
+      }
+      ++next_save;
+    }
+  }
+};
+
+// Observes nothing (the reverse sweep's replays).
+struct NoObserver {
+  template <class Interpolant>
+  KOKKOS_INLINE_FUNCTION void step(const Interpolant&) const {}
+};
+
+// Per-trajectory buffers of the adjoint, [n_traj, C, ...] trajectory-fastest.
+template <class Stepper, int N, class MemorySpace>
+struct AdjointWorkspace {
+  Kokkos::View<Stepper**, Kokkos::LayoutLeft, MemorySpace> checkpoints;  // [n_traj, C]
+  Kokkos::View<double***, Kokkos::LayoutLeft, MemorySpace> segment;      // [n_traj, C, N + 2]
+  int capacity() const { return static_cast<int>(checkpoints.extent(1)); }
+};
+
+// What the adjoint of one trajectory reports besides the gradient.
+struct AdjointStats {
+  int accepted = 0;          // accepted steps of the forward solve
+  int stride = 1;            // checkpoint stride m at the end of the forward solve
+  int slots_used = 0;        // checkpoint slots holding a state (<= C)
+  int recomputed = 0;        // attempted steps replayed in the reverse sweep
+  bool gradient_ok = false;  // false: not finished successfully, or beyond ~C^2/2 steps
+};
+
+// The reverse of one accepted step (t, dt, y): updates ybar and pbar with the
+// step's and its save times' contributions (save indices [j_lo, j_hi)).
+template <class Tableau, class Model, int N, int P, class MemorySpace>
+KOKKOS_INLINE_FUNCTION void reverse_step(
+    const Model& model, const double* p, double t, double dt, const double (&y)[N],
+    const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
+    const TrajectoryLoss<N, MemorySpace>& loss, int traj, int j_lo, int j_hi, double (&ybar)[N],
+    double* pbar) {
+  constexpr int K = P + N;
+  constexpr int S = Tableau::stages;
+  using D = DualN<K>;
+  D pd[P > 0 ? P : 1], yd[N], k[S][N], y1[N], err[N], f1[N];
+  for (int q = 0; q < P; ++q) pd[q] = D::variable(p[q], q);
+  for (int i = 0; i < N; ++i) yd[i] = D::variable(y[i], P + i);
+  model.rhs(t, yd, pd, k[0]);
+  explicit_rk_step<Tableau>(model, pd, t, dt, yd, k, y1, err);
+  if constexpr (Tableau::fsal) {
+    for (int i = 0; i < N; ++i) f1[i] = k[S - 1][i];
+  } else {
+    if (j_lo < j_hi && Tableau::dense_order == 0) model.rhs(t + dt, y1, pd, f1);
+  }
+  double out[N];
+  for (int i = 0; i < N; ++i) out[i] = 0.0;
+  const auto accumulate = [&](const D(&yo)[N], const double(&g)[N]) {
+    for (int m = 0; m < N; ++m) {
+      if (g[m] == 0.0) continue;
+      for (int i = 0; i < N; ++i) out[i] += g[m] * tangent(yo[m], P + i);
+      for (int q = 0; q < P; ++q) pbar[q] += g[m] * tangent(yo[m], q);
+    }
+  };
+  accumulate(y1, ybar);
+  const int n_save = static_cast<int>(ts.extent(0));
+  const double t1 = t + dt;
+  const StepInterpolant<Tableau, N, D> interpolant{t, dt, yd, y1, k[0], f1, k};
+  for (int j = j_hi - 1; j >= j_lo; --j) {
+    D yj[N];
+    const double tj = ts(j);
+    if (tj == t1) {
+      for (int i = 0; i < N; ++i) yj[i] = y1[i];
+    } else {
+      interpolant.evaluate((tj - t) / dt, yj);
+    }
+    double v[N], g[N];
+    for (int i = 0; i < N; ++i) v[i] = yj[i].v;
+    loss.cotangent(traj, j, n_save, v, g);
+    accumulate(yj, g);
+  }
+  for (int i = 0; i < N; ++i) ybar[i] = out[i];
+}
+
+// Loss, dL/dp and dL/dy0 of one trajectory. Returns the forward status.
+template <class Tableau, class Model, int N, int P, class MemorySpace>
+KOKKOS_INLINE_FUNCTION Status adjoint_trajectory(
+    const Model& model, const double* p, double t0, double t1, const double (&y0)[N],
+    const StepSizeControl& control,
+    const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
+    const TrajectoryLoss<N, MemorySpace>& loss, int traj,
+    const AdjointWorkspace<TrajectoryStepper<Tableau, N>, N, MemorySpace>& work, double& loss_out,
+    double (&dloss_dy0)[N], double* dloss_dp, StepCounts& counts, AdjointStats& stats) {
+  using Stepper = TrajectoryStepper<Tableau, N>;
+  const int C = work.capacity();
+  const double nan = math::quiet_nan();
+  loss_out = nan;
+  for (int i = 0; i < N; ++i) dloss_dy0[i] = nan;
+  for (int q = 0; q < P; ++q) dloss_dp[q] = nan;
+
+  // ---- forward: the loss, and checkpoints of the loop state ----
+  Stepper st;
+  const bool ok = st.begin(model, p, t0, t1, y0, control);
+  counts = st.counts;
+  if (!ok) return st.status;
+  const double direction = t1 >= t0 ? 1.0 : -1.0;
+  LossObserver<N, MemorySpace> observer{ts, loss, traj, direction};
+  observer.begin(t0, y0);
+  const PidCoefficients pid = Stepper::pid(control);
+  int m = 1, used = 0, accepted = 0;
+  work.checkpoints(traj, used++) = st;  // accepted step index 0
+  StepOutcome outcome = t0 == t1 ? StepOutcome::finished : StepOutcome::rejected;
+  while (outcome != StepOutcome::finished) {
+    outcome = st.attempt(model, p, control, pid, observer);
+    const bool stepped =
+        outcome == StepOutcome::accepted ||
+        (outcome == StepOutcome::finished && st.status == Status::success && t0 != t1);
+    if (!stepped) continue;
+    ++accepted;
+    if (accepted % m != 0) continue;
+    if (used == C) {
+      // Thin: keep the checkpoints at multiples of 2m, in place, in order.
+      for (int c = 0; 2 * c < used; ++c) work.checkpoints(traj, c) = work.checkpoints(traj, 2 * c);
+      used = (used + 1) / 2;
+      m *= 2;
+      if (accepted % m != 0) continue;
+    }
+    work.checkpoints(traj, used++) = st;
+  }
+  counts = st.counts;
+  stats.accepted = accepted;
+  stats.stride = m;
+  stats.slots_used = used;
+  if (t0 != t1 && st.status != Status::success) return st.status;
+  loss_out = observer.sum;
+  if (m > C) return st.status;  // the segment buffer cannot hold a segment
+
+  // ---- reverse sweep ----
+  double ybar[N], pbar[P > 0 ? P : 1];
+  for (int i = 0; i < N; ++i) ybar[i] = 0.0;
+  for (int q = 0; q < P; ++q) pbar[q] = 0.0;
+  const int n_save = static_cast<int>(ts.extent(0));
+  int j_hi = n_save;  // save times not yet reversed: [0, j_hi)
+  // Save times at t0 exactly belong to begin(), not to the first step.
+  int j_t0 = 0;
+  while (j_t0 < n_save && ts(j_t0) == t0) ++j_t0;
+  const int n_segments = (accepted + m - 1) / m;
+  for (int c = n_segments - 1; c >= 0; --c) {
+    const int first = c * m, count = (c + 1) * m <= accepted ? m : accepted - first;
+    // The segment's steps: (t_n, dt_n, y_n) for n = first .. first + count - 1.
+    if (m == 1) {
+      // Store-all: slot n holds the state before step n, slot n + 1 after it.
+      const Stepper& before = work.checkpoints(traj, c);
+      const double t_after = c + 1 < used ? work.checkpoints(traj, c + 1).t_prev : st.t_prev;
+      const double dt_after = c + 1 < used ? work.checkpoints(traj, c + 1).dt_prev : st.dt_prev;
+      work.segment(traj, 0, 0) = t_after;
+      work.segment(traj, 0, 1) = dt_after;
+      for (int i = 0; i < N; ++i) work.segment(traj, 0, 2 + i) = before.y[i];
+    } else {
+      Stepper r = work.checkpoints(traj, c);
+      NoObserver none;
+      for (int s = 0; s < count;) {
+        double yb[N];
+        for (int i = 0; i < N; ++i) yb[i] = r.y[i];
+        const StepOutcome o = r.attempt(model, p, control, pid, none);
+        ++stats.recomputed;
+        if (o == StepOutcome::rejected) continue;
+        work.segment(traj, s, 0) = r.t_prev;
+        work.segment(traj, s, 1) = r.dt_prev;
+        for (int i = 0; i < N; ++i) work.segment(traj, s, 2 + i) = yb[i];
+        ++s;
+      }
+    }
+    for (int s = count - 1; s >= 0; --s) {
+      const double tn = work.segment(traj, s, 0), dtn = work.segment(traj, s, 1);
+      double yn[N];
+      for (int i = 0; i < N; ++i) yn[i] = work.segment(traj, s, 2 + i);
+      int j_lo = j_hi;
+      while (j_lo > j_t0 && direction * (ts(j_lo - 1) - tn) > 0.0) --j_lo;
+      reverse_step<Tableau, Model, N, P>(model, p, tn, dtn, yn, ts, loss, traj, j_lo, j_hi, ybar,
+                                         pbar);
+      j_hi = j_lo;
+    }
+  }
+  // Save times at t0: y(t0) = y0.
+  for (int j = j_t0 - 1; j >= 0; --j) {
+    double g[N];
+    loss.cotangent(traj, j, n_save, y0, g);
+    for (int i = 0; i < N; ++i) ybar[i] += g[i];
+  }
+  for (int i = 0; i < N; ++i) dloss_dy0[i] = ybar[i];
+  for (int q = 0; q < P; ++q) dloss_dp[q] = pbar[q];
+  stats.gradient_ok = true;
+  return st.status;
+}
+
+}  // namespace kode
