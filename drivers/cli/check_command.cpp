@@ -136,9 +136,21 @@ int check_command(const std::vector<std::string>& args, CommandContext& context)
   out << "; steps " << (s.save_steps ? "yes" : "no") << "; dense " << (s.dense ? "yes" : "no")
       << "\n";
   if (p.model->sde) out << "  " << noise_summary(*p.model, s) << "\n";
-  if (!p.sensitivity.empty())
-    out << "  sensitivity: " << p.sensitivity << " (d state / d params and d state / d y0 at "
+  if (p.sensitivity == "forward")
+    out << "  sensitivity: forward (d state / d params and d state / d y0 at "
         << counted(static_cast<long long>(s.ts.size()), "save time") << ")\n";
+  if (p.sensitivity == "adjoint") {
+    // The data must fit the run: read (and check) it as the run would.
+    if (p.loss.kind == LossKind::mse)
+      read_loss_data(p.loss_data_file, p.loss_dataset, 0, 1, s.ts, p.model->state_names,
+                     run.config.describe("loss.data"));
+    out << "  sensitivity: adjoint, " << p.checkpoints << " checkpoints; loss "
+        << (p.loss.kind == LossKind::mse
+                ? "mse against /" + p.loss_dataset + " of " + p.loss_data_file
+                : std::string("state (weighted states at ") +
+                      (p.loss.final_only ? "t1)" : "every save time)"))
+        << "\n";
+  }
   out << "  output: "
       << (p.output_file.empty()
               ? std::string("CSV on stdout")

@@ -17,7 +17,8 @@ const char* const solve_summary =
     "[output] file it prints CSV on stdout: a header t,<state names> and one row\n"
     "per save time at full double precision (with [noise] observation_sigma,\n"
     "columns <state>_observed follow; with [sensitivity] method = forward, the\n"
-    "derivatives d<state>_d<param> and d<state>_d<state>0); with [output] file it\n"
+    "derivatives d<state>_d<param> and d<state>_d<state>0; with method = adjoint,\n"
+    "one row: loss,dloss_d<param>...,dloss_d<state>0...); with [output] file it\n"
     "writes the HDF5\n"
     "result file (FILE.partial, renamed to FILE when complete).\n"
     "Exit status: 0 success; 1 the trajectory stopped early (its status is\n"
@@ -29,14 +30,14 @@ const char* const solve_summary =
 // forward sensitivities as d<state>_d<param> and d<state>_d<state>0 columns
 // (state-major: every derivative of the first state, then the next).
 void print_csv(const BatchResult& r, const ModelInfo& model, const std::vector<double>& ys_observed,
-               const ForwardSensitivityArrays& sens) {
+               const SensitivityArrays& sens) {
   const std::vector<std::string>& state_names = model.state_names;
   const std::vector<std::string>& param_names = model.param_names;
   std::string header = "t";
   for (const auto& name : state_names) header += "," + name;
   if (!ys_observed.empty())
     for (const auto& name : state_names) header += "," + name + "_observed";
-  if (!sens.empty())
+  if (sens.method == "forward")
     for (const auto& name : state_names) {
       for (const auto& param : param_names) header += ",d" + name + "_d" + param;
       for (const auto& wrt : state_names) header += ",d" + name + "_d" + wrt + "0";
@@ -48,7 +49,7 @@ void print_csv(const BatchResult& r, const ModelInfo& model, const std::vector<d
     for (size_t i = 0; i < n_state; ++i) std::printf(",%.17g", r.ys[j * n_state + i]);
     if (!ys_observed.empty())
       for (size_t i = 0; i < n_state; ++i) std::printf(",%.17g", ys_observed[j * n_state + i]);
-    if (!sens.empty())
+    if (sens.method == "forward")
       for (size_t i = 0; i < n_state; ++i) {
         const size_t row = j * n_state + i;
         for (size_t q = 0; q < n_param; ++q)
@@ -57,6 +58,19 @@ void print_csv(const BatchResult& r, const ModelInfo& model, const std::vector<d
       }
     std::printf("\n");
   }
+  if (std::fflush(stdout) != 0 || std::ferror(stdout))
+    throw IoError("writing the CSV to stdout failed");
+}
+
+// The adjoint's CSV: one row, the loss and its gradient (full precision).
+void print_gradient_csv(const ModelInfo& model, const SensitivityArrays& sens) {
+  std::string header = "loss";
+  for (const auto& param : model.param_names) header += ",dloss_d" + param;
+  for (const auto& state : model.state_names) header += ",dloss_d" + state + "0";
+  std::printf("%s\n%.17g", header.c_str(), sens.loss.at(0));
+  for (double g : sens.dloss_dparams) std::printf(",%.17g", g);
+  for (double g : sens.dloss_dy0) std::printf(",%.17g", g);
+  std::printf("\n");
   if (std::fflush(stdout) != 0 || std::ferror(stdout))
     throw IoError("writing the CSV to stdout failed");
 }
@@ -83,8 +97,26 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
 
   context.kokkos.ensure_initialized();
   BatchResult result;
-  ForwardSensitivityArrays sensitivity;
-  if (p.sensitivity == "forward") {
+  SensitivityArrays sensitivity;
+  sensitivity.method = p.sensitivity;
+  if (p.sensitivity == "adjoint") {
+    LossSpec loss = p.loss;
+    if (loss.kind == LossKind::mse)
+      loss.data = read_loss_data(p.loss_data_file, p.loss_dataset, 0, 1, p.spec.ts,
+                                 p.model->state_names, run.config.describe("loss.data"));
+    AdjointResult adjoint;
+    p.model->make_adjoint_solver(p.spec.method)
+        ->solve(p.spec, loss, p.params, p.y0, 1, adjoint, p.checkpoints);
+    if (adjoint.status.at(0) == 0 && !adjoint.gradient_ok.at(0))
+      throw ConfigError("sensitivity.checkpoints = " + std::to_string(p.checkpoints) +
+                        " cannot hold the adjoint of " +
+                        std::to_string(adjoint.num_accepted.at(0)) +
+                        " accepted steps (about checkpoints^2 / 2 fit); raise it");
+    sensitivity.loss = adjoint.loss;
+    sensitivity.dloss_dparams = adjoint.dloss_dparams;
+    sensitivity.dloss_dy0 = adjoint.dloss_dy0;
+    result = p.model->solve(p.spec, p.params, p.y0, 1);
+  } else if (p.sensitivity == "forward") {
     // The values and step counts are the plain solve's, bit for bit.
     ForwardSensitivityResult forward;
     p.model->make_forward_solver(p.spec.method)->solve(p.spec, p.params, p.y0, 1, forward);
@@ -104,6 +136,8 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
     write_result_file(p.output_file, arguments.overwrite, result,
                       ResultLabels{p.model->state_names, p.model->param_names}, p.params, p.y0,
                       attributes, p.observation, ys_observed, sensitivity);
+  } else if (p.sensitivity == "adjoint") {
+    print_gradient_csv(*p.model, sensitivity);
   } else {
     print_csv(result, *p.model, ys_observed, sensitivity);
   }

@@ -303,7 +303,8 @@ const std::map<std::string, std::vector<std::string>>& known_config_keys() {
        {"design", "samples", "paths", "seed", "chunk", "schedule", "slice_index", "slice_count"}},
       {"output", {"file", "save"}},
       {"noise", {"seed", "tree_tol", "calculus", "observation_sigma", "observation_seed"}},
-      {"sensitivity", {"method"}},
+      {"sensitivity", {"method", "checkpoints"}},
+      {"loss", {"kind", "weights", "at", "data", "dataset"}},
   };
   return keys;
 }

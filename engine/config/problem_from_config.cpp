@@ -329,32 +329,102 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
       p.unused_keys.push_back(key);
 
   validate_solve_spec_from_config(p.spec, *p.model, config);
-  p.sensitivity = sensitivity_from_config(config, *p.model, p.spec);
+  sensitivity_from_config(config, *p.model, p.spec, p);
   return p;
 }
 
-std::string sensitivity_from_config(const Config& config, const ModelInfo& model,
-                                    const SolveSpec& spec) {
+void sensitivity_from_config(const Config& config, const ModelInfo& model, const SolveSpec& spec,
+                             SingleProblem& p) {
   const auto method = config.text("sensitivity.method");
-  if (!method) return "";
+  if (!method) {
+    for (const std::string& key : config.keys())
+      if (key.rfind("loss.", 0) == 0 || key == "sensitivity.checkpoints")
+        throw ConfigError(config.describe(key) +
+                          ": needs [sensitivity] method = adjoint (the loss is what the adjoint "
+                          "differentiates)");
+    return;
+  }
   const std::string key = config.describe("sensitivity.method");
-  if (*method == "adjoint" || *method == "backsolve")
-    throw ConfigError(key + ": the " + *method +
-                      " method is not implemented yet; method = forward gives dy/dparams and "
-                      "dy/dy0 at the save times");
-  if (*method != "forward") {
+  if (*method == "backsolve")
+    throw ConfigError(key +
+                      ": the backsolve method is not implemented yet; method = adjoint gives the "
+                      "same gradient (discrete, on the solver's mesh) with bounded memory");
+  if (*method != "forward" && *method != "adjoint") {
     std::string msg = key + ": unknown sensitivity method";
     const std::string near = nearest_name(*method, {"forward", "adjoint", "backsolve"});
     if (!near.empty()) msg += "; did you mean '" + near + "'?";
-    throw ConfigError(msg + " (expected forward)");
+    throw ConfigError(msg + " (expected forward or adjoint)");
   }
   if (model.sde)
     throw ConfigError(key + ": model '" + model.name +
                       "' is an SDE; sensitivities of SDE paths are not implemented yet");
   if (spec.save_steps || spec.dense)
-    throw ConfigError(key + ": forward sensitivities are stored at the save times only; drop " +
+    throw ConfigError(key + ": sensitivities are computed at the save times only; drop " +
                       config.describe(spec.save_steps ? "save.steps" : "save.dense"));
-  return *method;
+  p.sensitivity = *method;
+  if (*method == "forward") {
+    for (const std::string& k : config.keys())
+      if (k.rfind("loss.", 0) == 0 || k == "sensitivity.checkpoints")
+        throw ConfigError(config.describe(k) +
+                          ": forward sensitivities are the full Jacobians, with no loss; use "
+                          "sensitivity.method = adjoint for the gradient of a loss");
+    return;
+  }
+
+  // ---- adjoint: the checkpoint budget and the loss ----
+  p.checkpoints = static_cast<int>(config.integer("sensitivity.checkpoints").value_or(256));
+  if (const auto c = config.integer("sensitivity.checkpoints"))
+    if (*c < 2 || *c > 1000000)
+      throw ConfigError(config.describe("sensitivity.checkpoints") +
+                        ": must be between 2 and 1000000 (checkpoint slots per trajectory)");
+  if (spec.ts.empty())
+    throw ConfigError(key + ": the loss is a sum over the save times, and there are none");
+  const auto kind = config.text("loss.kind");
+  if (!kind)
+    throw ConfigError(
+        "missing required key 'loss.kind' (sensitivity.method = adjoint differentiates a loss: "
+        "kind = mse with data = FILE.h5, or kind = state with weights)");
+  const std::string& n_state_names = join(model.state_names);
+  if (*kind == "state") {
+    p.loss.kind = LossKind::state;
+    const auto text = config.text("loss.weights");
+    if (!text)
+      throw ConfigError(
+          "missing required key 'loss.weights' (loss.kind = state: one weight per "
+          "state of model '" +
+          model.name + "' (" + n_state_names + "))");
+    p.loss.weights = parse_axis(*text, config.describe("loss.weights"), "values");
+    if (p.loss.weights.size() == 1)
+      p.loss.weights.assign(model.state_names.size(), p.loss.weights[0]);
+    if (p.loss.weights.size() != model.state_names.size())
+      throw ConfigError(config.describe("loss.weights") + ": needs one weight per state (" +
+                        n_state_names + ") or one for all, got " +
+                        std::to_string(p.loss.weights.size()));
+    const std::string at = config.text("loss.at").value_or("final");
+    if (at != "final" && at != "all")
+      throw ConfigError(config.describe("loss.at") + ": expected final or all");
+    p.loss.final_only = at == "final";
+    for (const char* k : {"loss.data", "loss.dataset"})
+      if (config.has(k)) throw ConfigError(config.describe(k) + ": only for loss.kind = mse");
+  } else if (*kind == "mse") {
+    p.loss.kind = LossKind::mse;
+    const auto data = config.text("loss.data");
+    if (!data || data->empty())
+      throw ConfigError(
+          "missing required key 'loss.data' (loss.kind = mse compares with the "
+          "trajectories of a kode solve/sweep file: data = FILE.h5)");
+    p.loss_data_file = *data;
+    p.loss_dataset = config.text("loss.dataset").value_or("ys_observed");
+    if (p.loss_dataset != "ys_observed" && p.loss_dataset != "ys")
+      throw ConfigError(config.describe("loss.dataset") + ": expected ys_observed or ys");
+    for (const char* k : {"loss.weights", "loss.at"})
+      if (config.has(k)) throw ConfigError(config.describe(k) + ": only for loss.kind = state");
+  } else {
+    std::string msg = config.describe("loss.kind") + ": unknown loss kind";
+    const std::string near = nearest_name(*kind, {"mse", "state"});
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    throw ConfigError(msg + " (expected mse or state)");
+  }
 }
 
 std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
@@ -404,6 +474,17 @@ std::string resolved_config_text(const SingleProblem& p, const Config& config) {
   std::ostringstream out;
   out << resolved_solve_text(*p.model, p.spec, p.observation, config);
   if (!p.sensitivity.empty()) out << "\n[sensitivity]\nmethod = " << p.sensitivity << "\n";
+  if (p.sensitivity == "adjoint") {
+    out << "checkpoints = " << p.checkpoints << "\n\n[loss]\n";
+    if (p.loss.kind == LossKind::state) {
+      std::vector<std::string> w;
+      for (double x : p.loss.weights) w.push_back(exact(x));
+      out << "kind = state\nweights = list(" << join(w)
+          << ")\nat = " << (p.loss.final_only ? "final" : "all") << "\n";
+    } else {
+      out << "kind = mse\ndata = " << p.loss_data_file << "\ndataset = " << p.loss_dataset << "\n";
+    }
+  }
   out << "\n[params]\n";
   for (size_t j = 0; j < p.params.size(); ++j)
     out << p.model->param_names[j] << " = " << exact(p.params[j]) << "\n";

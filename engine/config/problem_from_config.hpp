@@ -12,6 +12,7 @@
 #include "kode/engine/batch/solve_spec.hpp"
 #include "kode/engine/config/config.hpp"
 #include "kode/engine/models/model_registry.hpp"
+#include "kode/engine/sensitivity/adjoint_sensitivity.hpp"
 
 namespace kode {
 
@@ -23,9 +24,15 @@ struct SingleProblem {
   std::string output_file;     // [output] file; empty: CSV on stdout
   std::string output_save = "trajectories";
   ObservationNoise observation;  // [noise] observation_sigma/_seed; disabled when absent
-  // [sensitivity] method: "" (none) or "forward" (dy/dp, dy/dy0 at the save
-  // times, engine/sensitivity/forward_sensitivity.hpp).
+  // [sensitivity] method: "" (none), "forward" (dy/dp, dy/dy0 at the save
+  // times, engine/sensitivity/forward_sensitivity.hpp) or "adjoint" (the
+  // loss and its gradient, engine/sensitivity/adjoint_sensitivity.hpp, with
+  // `checkpoints` slots per trajectory and the [loss] below).
   std::string sensitivity;
+  int checkpoints = 0;
+  LossSpec loss;               // without data: that is read from loss_data_file
+  std::string loss_data_file;  // [loss] data (kind mse)
+  std::string loss_dataset;    // [loss] dataset: ys_observed or ys
   // Keys present in the config that `solve` does not use ([sweep] ...), so
   // the caller can say so instead of ignoring them silently.
   std::vector<std::string> unused_keys;
@@ -67,10 +74,11 @@ void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveS
 ObservationNoise observation_noise_from_config(const Config& config, const ModelInfo& model,
                                                std::vector<std::string>& unused_keys);
 std::string output_save_from_config(const Config& config);
-// [sensitivity] method for `model` and `spec`: "" when absent, or a method
-// this build computes; ConfigError naming the key otherwise.
-std::string sensitivity_from_config(const Config& config, const ModelInfo& model,
-                                    const SolveSpec& spec);
+// [sensitivity] and [loss] for `model` and `spec` into p.sensitivity,
+// p.checkpoints, p.loss, p.loss_data_file, p.loss_dataset; ConfigError
+// naming the key otherwise.
+void sensitivity_from_config(const Config& config, const ModelInfo& model, const SolveSpec& spec,
+                             SingleProblem& p);
 void validate_solve_spec_from_config(const SolveSpec& spec, const ModelInfo& model,
                                      const Config& config);
 

@@ -45,8 +45,7 @@ std::vector<double> trim_rows(const std::vector<double>& src, size_t rows, size_
 void write_contents(ResultWriter& w, const BatchResult& r, const ResultLabels& labels,
                     const std::vector<double>& params, const std::vector<double>& y0,
                     const RunAttributes& a, const ObservationNoise& observation,
-                    const std::vector<double>& ys_observed,
-                    const ForwardSensitivityArrays& sensitivity) {
+                    const std::vector<double>& ys_observed, const SensitivityArrays& sensitivity) {
   const hid_t root = w.file();
   const hsize_t n_traj = static_cast<hsize_t>(r.n_traj);
   const hsize_t n_save = static_cast<hsize_t>(r.ts.size());
@@ -117,21 +116,38 @@ void write_contents(ResultWriter& w, const BatchResult& r, const ResultLabels& l
 
   if (!sensitivity.empty()) {
     Handle group = w.group(root, "sensitivity");
-    w.string_attribute(group.get(), "method", "forward");
+    w.string_attribute(group.get(), "method", sensitivity.method);
     w.string_attribute(group.get(), "mesh",
                        "derivatives of the computed solution on its frozen accepted-step mesh");
     Handle wrt = w.string_dataset(group.get(), "wrt_state", labels.state_names);
     w.make_scale(wrt.get(), "wrt_state");
     const std::pair<hid_t, const char*> d_wrt{wrt.get(), "wrt_state"};
-    {
-      Handle ds = w.dataset(group.get(), "dys_dparams", H5T_NATIVE_DOUBLE,
-                            {n_traj, n_save, n_state, n_param}, sensitivity.dys_dparams);
-      w.dims(ds.get(), {d_traj, d_time, d_state, d_param});
-    }
-    {
-      Handle ds = w.dataset(group.get(), "dys_dy0", H5T_NATIVE_DOUBLE,
-                            {n_traj, n_save, n_state, n_state}, sensitivity.dys_dy0);
-      w.dims(ds.get(), {d_traj, d_time, d_state, d_wrt});
+    if (sensitivity.method == "forward") {
+      {
+        Handle ds = w.dataset(group.get(), "dys_dparams", H5T_NATIVE_DOUBLE,
+                              {n_traj, n_save, n_state, n_param}, sensitivity.dys_dparams);
+        w.dims(ds.get(), {d_traj, d_time, d_state, d_param});
+      }
+      {
+        Handle ds = w.dataset(group.get(), "dys_dy0", H5T_NATIVE_DOUBLE,
+                              {n_traj, n_save, n_state, n_state}, sensitivity.dys_dy0);
+        w.dims(ds.get(), {d_traj, d_time, d_state, d_wrt});
+      }
+    } else {
+      {
+        Handle ds = w.dataset(group.get(), "loss", H5T_NATIVE_DOUBLE, {n_traj}, sensitivity.loss);
+        w.dims(ds.get(), {d_traj});
+      }
+      {
+        Handle ds = w.dataset(group.get(), "dloss_dparams", H5T_NATIVE_DOUBLE, {n_traj, n_param},
+                              sensitivity.dloss_dparams);
+        w.dims(ds.get(), {d_traj, d_param});
+      }
+      {
+        Handle ds = w.dataset(group.get(), "dloss_dy0", H5T_NATIVE_DOUBLE, {n_traj, n_state},
+                              sensitivity.dloss_dy0);
+        w.dims(ds.get(), {d_traj, d_wrt});
+      }
     }
   }
 
@@ -302,7 +318,7 @@ void write_result_file(const std::string& path, bool overwrite, const BatchResul
                        const ResultLabels& labels, const std::vector<double>& params,
                        const std::vector<double>& y0, const RunAttributes& attributes,
                        const ObservationNoise& observation, const std::vector<double>& ys_observed,
-                       const ForwardSensitivityArrays& sensitivity) {
+                       const SensitivityArrays& sensitivity) {
   check_output_path(path, overwrite);
   const std::string partial = path + ".partial";
   QuietHdf5Errors quiet;
@@ -324,6 +340,66 @@ void write_result_file(const std::string& path, bool overwrite, const BatchResul
 }
 
 // ---- reader ----
+
+std::vector<double> read_loss_data(const std::string& path, const std::string& dataset,
+                                   long long first, long long count, const std::vector<double>& ts,
+                                   const std::vector<std::string>& state_names,
+                                   const std::string& what) {
+  QuietHdf5Errors quiet;
+  const Hdf5Calls h5(path);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw ConfigError(what + ": cannot read '" + path + "': " + std::strerror(errno));
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    throw ConfigError(what + ": '" + path + "' is not an HDF5 file");
+  Handle file = h5.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
+  for (const std::string& name : {std::string("ts"), std::string("ys"), dataset})
+    if (H5Lexists(file.get(), name.c_str(), H5P_DEFAULT) <= 0)
+      throw ConfigError(what + ": '" + path + "' has no /" + name +
+                        (name == "ys_observed"
+                             ? " (a kode file written with [noise] observation_sigma has it; "
+                               "use loss.dataset = ys for the exact states)"
+                             : " (not a kode solve/sweep file with trajectories)"));
+  Handle ts_ds = h5.handle(H5Dopen2(file.get(), "ts", H5P_DEFAULT), H5Dclose, "H5Dopen2(ts)");
+  const std::vector<hsize_t> ts_dims = dataset_dims(h5, ts_ds.get(), "ts");
+  const std::vector<double> file_ts =
+      ts_dims.size() == 1
+          ? read_block<double>(h5, ts_ds.get(), "ts", H5T_NATIVE_DOUBLE, {0}, {ts_dims[0]})
+          : std::vector<double>{};
+  if (file_ts != ts) {
+    std::string detail = "it has " + std::to_string(file_ts.size()) + " save times, the run " +
+                         std::to_string(ts.size());
+    for (size_t j = 0; j < std::min(file_ts.size(), ts.size()); ++j)
+      if (file_ts[j] != ts[j]) {
+        char buf[128];
+        std::snprintf(buf, sizeof(buf), "; save time %zu is %.17g there, %.17g here", j, file_ts[j],
+                      ts[j]);
+        detail += buf;
+        break;
+      }
+    throw ConfigError(what + ": the save times of '" + path + "' differ from this run's save.ts (" +
+                      detail + ")");
+  }
+  {
+    Handle ys = h5.handle(H5Dopen2(file.get(), "ys", H5P_DEFAULT), H5Dclose, "H5Dopen2(ys)");
+    const std::vector<std::string> names = read_string_array_attribute(h5, ys.get(), "state_names");
+    if (names != state_names)
+      throw ConfigError(what + ": the states of '" + path + "' are not this model's");
+  }
+  Handle ds = h5.handle(H5Dopen2(file.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose,
+                        "H5Dopen2(" + dataset + ")");
+  const std::vector<hsize_t> dims = dataset_dims(h5, ds.get(), dataset.c_str());
+  if (dims.size() != 3 || dims[1] != ts.size() || dims[2] != state_names.size())
+    throw ConfigError(what + ": /" + dataset + " of '" + path +
+                      "' is not [n_traj, n_save, n_state] for this run");
+  if (first < 0 || first + count > static_cast<long long>(dims[0]))
+    throw ConfigError(what + ": '" + path + "' has " + std::to_string(dims[0]) +
+                      " trajectories; this run needs trajectories " + std::to_string(first) +
+                      " to " + std::to_string(first + count - 1));
+  return read_block<double>(h5, ds.get(), dataset.c_str(), H5T_NATIVE_DOUBLE,
+                            {static_cast<hsize_t>(first), 0, 0},
+                            {static_cast<hsize_t>(count), dims[1], dims[2]});
+}
 
 StoredDenseOutput read_dense_output(const std::string& path, int traj) {
   QuietHdf5Errors quiet;

@@ -93,16 +93,19 @@ std::string byte_size_text(double bytes);
 // params [n_traj][n_param], y0 [n_traj][n_state], row-major. With
 // `observation` enabled, ys_observed (observe_states of `result`) becomes
 // /ys_observed.
-// Forward sensitivities of the stored trajectories ([sensitivity] method =
-// forward), row-major with the trajectory slowest; written as
-//   /sensitivity/dys_dparams [n_traj, n_save, n_state, n_param]
-//   /sensitivity/dys_dy0     [n_traj, n_save, n_state, n_state]
+// Sensitivities of the stored trajectories, row-major with the trajectory
+// slowest, written under /sensitivity (attribute method):
+//  forward: dys_dparams [n_traj, n_save, n_state, n_param],
+//           dys_dy0     [n_traj, n_save, n_state, n_state]
+//  adjoint: loss [n_traj], dloss_dparams [n_traj, n_param],
+//           dloss_dy0 [n_traj, n_state]
 // with dimension scales traj, time, state, param and /sensitivity/wrt_state
-// (the initial state each derivative is taken with respect to).
-struct ForwardSensitivityArrays {
-  std::vector<double> dys_dparams;
-  std::vector<double> dys_dy0;
-  bool empty() const { return dys_dparams.empty() && dys_dy0.empty(); }
+// (the initial state a derivative is taken with respect to).
+struct SensitivityArrays {
+  std::string method;                                  // "" (none), "forward" or "adjoint"
+  std::vector<double> dys_dparams, dys_dy0;            // forward
+  std::vector<double> loss, dloss_dparams, dloss_dy0;  // adjoint
+  bool empty() const { return method.empty(); }
 };
 
 void write_result_file(const std::string& path, bool overwrite, const BatchResult& result,
@@ -110,12 +113,23 @@ void write_result_file(const std::string& path, bool overwrite, const BatchResul
                        const std::vector<double>& y0, const RunAttributes& attributes,
                        const ObservationNoise& observation = {},
                        const std::vector<double>& ys_observed = {},
-                       const ForwardSensitivityArrays& sensitivity = {});
+                       const SensitivityArrays& sensitivity = {});
 
 // Makes a complete PATH.partial visible as PATH: renamed over PATH when
 // `overwrite`, else hard-linked so that a PATH that appeared meanwhile is
 // never replaced (ConfigError). Throws Hdf5Error when the rename fails.
 void publish_partial_file(const std::string& partial, const std::string& path, bool overwrite);
+
+// Observations for a loss ([loss] kind = mse, data = FILE.h5): rows
+// [first, first + count) of /<dataset> ([n_traj, n_save, n_state], dataset
+// ys_observed or ys) of a kode solve/sweep file, whose /ts must equal `ts`
+// exactly and whose /ys state_names must equal `state_names`. Row-major
+// [count][n_save][n_state]. ConfigError naming `what` (the config key) and
+// the mismatch otherwise.
+std::vector<double> read_loss_data(const std::string& path, const std::string& dataset,
+                                   long long first, long long count, const std::vector<double>& ts,
+                                   const std::vector<std::string>& state_names,
+                                   const std::string& what);
 
 // One trajectory's dense output read back from a result file.
 struct StoredDenseOutput {

@@ -20,6 +20,7 @@
 #include "kode/engine/batch/batch_result.hpp"
 #include "kode/engine/batch/solve_batch.hpp"
 #include "kode/engine/batch/solve_spec.hpp"
+#include "kode/engine/sensitivity/adjoint_sensitivity.hpp"
 #include "kode/engine/sensitivity/forward_sensitivity.hpp"
 #include "kode/engine/solvers/sde_solver_registry.hpp"
 #include "kode/engine/solvers/solver_registry.hpp"
@@ -72,6 +73,29 @@ class TypedForwardSensitivitySolver final : public AnyForwardSensitivitySolver {
   ForwardSensitivitySolver<Model, Tableau> solver_;
 };
 
+// The discrete adjoint for one model and one method.
+class AnyAdjointSolver {
+ public:
+  virtual ~AnyAdjointSolver() = default;
+  virtual void solve(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
+                     const std::vector<double>& y0, int n_traj, AdjointResult& out,
+                     int checkpoints) = 0;
+};
+
+template <class Model, class Tableau>
+class TypedAdjointSolver final : public AnyAdjointSolver {
+ public:
+  explicit TypedAdjointSolver(const Model& model) : solver_(model) {}
+  void solve(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
+             const std::vector<double>& y0, int n_traj, AdjointResult& out,
+             int checkpoints) override {
+    solver_.solve(spec, loss, params, y0, n_traj, out, checkpoints);
+  }
+
+ private:
+  AdjointSolver<Model, Tableau> solver_;
+};
+
 struct ModelInfo {
   std::string name;
   int n_state = 0;
@@ -94,6 +118,8 @@ struct ModelInfo {
   // std::invalid_argument for an unknown method or an SDE model).
   std::function<std::unique_ptr<AnyForwardSensitivitySolver>(const std::string& method)>
       make_forward_solver;
+  // The discrete adjoint for `method` (ODE models; as make_forward_solver).
+  std::function<std::unique_ptr<AnyAdjointSolver>(const std::string& method)> make_adjoint_solver;
 };
 
 namespace detail {
@@ -199,6 +225,15 @@ ModelInfo make_model_info(const Model& model = Model{}) {
       const bool known = dispatch_solver(method, [&](auto tag) {
         using Tableau = typename decltype(tag)::type;
         solver = std::make_unique<TypedForwardSensitivitySolver<Model, Tableau>>(model);
+      });
+      if (!known) throw std::invalid_argument("unknown solver.method '" + method + "'");
+      return solver;
+    };
+    info.make_adjoint_solver = [model](const std::string& method) {
+      std::unique_ptr<AnyAdjointSolver> solver;
+      const bool known = dispatch_solver(method, [&](auto tag) {
+        using Tableau = typename decltype(tag)::type;
+        solver = std::make_unique<TypedAdjointSolver<Model, Tableau>>(model);
       });
       if (!known) throw std::invalid_argument("unknown solver.method '" + method + "'");
       return solver;

@@ -72,10 +72,11 @@ SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& mode
     throw ConfigError(config.describe("save.dense") +
                       ": kode sweep stores save times only (save.dense is for kode solve)");
 
-  if (config.has("sensitivity.method"))
-    throw ConfigError(config.describe("sensitivity.method") +
-                      ": sensitivities in kode sweep are not implemented yet (kode solve computes "
-                      "forward sensitivities of one trajectory)");
+  for (const std::string& key : config.keys())
+    if (key.rfind("sensitivity.", 0) == 0 || key.rfind("loss.", 0) == 0)
+      throw ConfigError(config.describe(key) +
+                        ": sensitivities in kode sweep are not implemented yet (kode solve "
+                        "computes them for one trajectory)");
 
   const auto file = config.text("output.file");
   if (!file)

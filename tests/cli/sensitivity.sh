@@ -51,7 +51,7 @@ PY
     expect_stdout_has "sensitivity: forward" ;;
   bad_input)
     before=$(snapshot)
-    run_kode solve lv.ini --sensitivity.method=adjoint --output.file=a.h5
+    run_kode solve lv.ini --sensitivity.method=backsolve --output.file=a.h5
     expect_rc 2
     expect_stderr_has "sensitivity.method" "not implemented yet"
     run_kode solve lv.ini --sensitivity.method=forwrd
@@ -73,5 +73,78 @@ PY
     expect_rc 2
     expect_stderr_has "sensitivity.method" "kode sweep"
     [ "$before" = "$(snapshot)" ] || fail "bad sensitivity input created or changed a file" ;;
+  adjoint_state)
+    # The gradient of x(t1) (weights 1, 0 at the final time) is the forward
+    # Jacobian's x row at t1.
+    run_kode solve lv.ini --sensitivity.method=adjoint --loss.kind=state --loss.weights='list(1,0)'
+    expect_rc 0
+    [ "$(printf '%s\n' "$OUT" | head -n 1)" = "loss,dloss_dalpha,dloss_dbeta,dloss_dgamma,dloss_ddelta,dloss_dx0,dloss_dy0" ] ||
+      fail "adjoint header: $OUT"
+    adjoint=$(printf '%s\n' "$OUT" | sed -n 2p)
+    run_kode solve lv.ini --sensitivity.method=forward
+    forward=$(printf '%s\n' "$OUT" | tail -n 1 | cut -d, -f2,4-9)
+    python3 - "$adjoint" "$forward" <<'PY' || fail "adjoint $adjoint vs forward $forward"
+import sys
+a = [float(x) for x in sys.argv[1].split(",")]
+f = [float(x) for x in sys.argv[2].split(",")]
+assert len(a) == 7 and all(abs(x - y) <= 1e-12 * (1 + abs(y)) for x, y in zip(a, f)), (a, f)
+PY
+    ;;
+  adjoint_mse_file)
+    need h5ls
+    # Observations from one solve, the gradient of another's misfit to them.
+    run_kode solve lv.ini --noise.observation_sigma=0.1 --output.file=obs.h5
+    expect_rc 0
+    run_kode check lv.ini --params.alpha=1.4 --sensitivity.method=adjoint --loss.kind=mse \
+      --loss.data=obs.h5
+    expect_rc 0
+    expect_stdout_has "sensitivity: adjoint, 256 checkpoints; loss mse against /ys_observed of obs.h5"
+    run_kode solve lv.ini --params.alpha=1.4 --sensitivity.method=adjoint --loss.kind=mse \
+      --loss.data=obs.h5 --output.file=g.h5
+    expect_rc 0
+    for ds in loss dloss_dparams dloss_dy0; do
+      h5ls g.h5/sensitivity/$ds >/dev/null || fail "/sensitivity/$ds missing"
+    done
+    h5ls g.h5/sensitivity/dloss_dparams | grep -q "{1, 4}" || fail "dloss_dparams shape"
+    # Fitting alpha: the misfit falls along -dloss/dalpha.
+    run_kode solve lv.ini --params.alpha=1.4 --sensitivity.method=adjoint --loss.kind=mse \
+      --loss.data=obs.h5 --sensitivity.checkpoints=24
+    expect_rc 0
+    l0=$(printf '%s\n' "$OUT" | sed -n 2p | cut -d, -f1)
+    g=$(printf '%s\n' "$OUT" | sed -n 2p | cut -d, -f2)
+    step=$(python3 -c "print(1.4 - 1e-4 * ($g))")
+    run_kode solve lv.ini --params.alpha="$step" --sensitivity.method=adjoint --loss.kind=mse \
+      --loss.data=obs.h5
+    l1=$(printf '%s\n' "$OUT" | sed -n 2p | cut -d, -f1)
+    python3 -c "import sys; sys.exit(0 if $l1 < $l0 else 1)" || fail "loss did not fall: $l0 -> $l1" ;;
+  adjoint_bad_input)
+    run_kode solve lv.ini --noise.observation_sigma=0.1 --output.file=obs.h5
+    before=$(snapshot)
+    bad() {  # bad KEY_OR_TEXT... -- ARGS...
+      local needles=()
+      while [ "$1" != "--" ]; do needles+=("$1"); shift; done
+      shift
+      run_kode solve lv.ini "$@" --output.file=out.h5
+      expect_rc 2
+      expect_stderr_has "${needles[@]}"
+    }
+    bad "loss.kind" -- --sensitivity.method=adjoint
+    bad "loss.kind" "did you mean 'mse'" -- --sensitivity.method=adjoint --loss.kind=mes
+    bad "loss.weights" -- --sensitivity.method=adjoint --loss.kind=state
+    bad "loss.weights" "one weight per state" -- --sensitivity.method=adjoint --loss.kind=state \
+      --loss.weights='list(1,2,3)'
+    bad "loss.data" -- --sensitivity.method=adjoint --loss.kind=mse
+    bad "loss.data" "missing.h5" -- --sensitivity.method=adjoint --loss.kind=mse --loss.data=missing.h5
+    bad "loss.data" "save times" -- --sensitivity.method=adjoint --loss.kind=mse --loss.data=obs.h5 \
+      --save.ts='linspace(0,10,12)'
+    bad "loss.dataset" -- --sensitivity.method=adjoint --loss.kind=mse --loss.data=obs.h5 \
+      --loss.dataset=params
+    bad "loss.kind" "method = adjoint" -- --loss.kind=state --loss.weights=1
+    bad "loss.kind" "forward" -- --sensitivity.method=forward --loss.kind=state --loss.weights=1
+    bad "sensitivity.checkpoints" -- --sensitivity.method=adjoint --loss.kind=state \
+      --loss.weights=1 --sensitivity.checkpoints=1
+    bad "sensitivity.checkpoints" "raise it" -- --sensitivity.method=adjoint --loss.kind=state \
+      --loss.weights=1 --sensitivity.checkpoints=2
+    [ "$before" = "$(snapshot)" ] || fail "bad input created or changed a file" ;;
 esac
 echo "sensitivity $CASE: ok"
