@@ -15,6 +15,7 @@
 #include <Kokkos_Core.hpp>
 
 #include "kode/kernels/compat.hpp"
+#include "kode/kernels/save_times.hpp"
 
 namespace kode {
 
@@ -88,22 +89,10 @@ struct SaveObserver {
   template <class Interpolant>
   KOKKOS_INLINE_FUNCTION void step(const Interpolant& s) {
     const double t1 = s.t0 + s.dt;
-    if (saving_ts()) {
-      const int n_save = static_cast<int>(v.ts.extent(0));
-      while (next_save < n_save && direction * (v.ts(next_save) - t1) <= 0.0) {
-        const double ts = v.ts(next_save);
-        if (ts == t1) {
-          store_save(next_save, s.y1);
-        } else if (ts == s.t0) {
-          store_save(next_save, s.y0);
-        } else {
-          double y[N];
-          s.evaluate((ts - s.t0) / s.dt, y);
-          store_save(next_save, y);
-        }
-        ++next_save;
-      }
-    }
+    if (saving_ts())
+      visit_save_times_in_step<double, N>(v.ts, static_cast<int>(v.ts.extent(0)), next_save,
+                                          direction, s,
+                                          [&](int j, const double(&y)[N]) { store_save(j, y); });
     if (v.step_ts.extent(0) > 0 && n_step < static_cast<int>(v.step_ts.extent(1))) {
       v.step_ts(traj, n_step) = t1;
       for (int i = 0; i < N; ++i) v.step_ys(traj, n_step, i) = s.y1[i];

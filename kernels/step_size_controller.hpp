@@ -61,8 +61,9 @@ KOKKOS_INLINE_FUNCTION PidCoefficients pid_coefficients(const StepSizeControl& c
 // the same as Diffrax with inv = 1/sqrt(ms): inv^c = ms^(-c/2), so the
 // default I controller costs one pow per step and no square root or division
 // on the step's critical path.
-KOKKOS_INLINE_FUNCTION PidDecision pid_adapt(const StepSizeControl& c, const PidCoefficients& e,
-                                             double mean_square, PidHistory& h) {
+KOKKOS_FORCEINLINE_FUNCTION PidDecision pid_adapt(const StepSizeControl& c,
+                                                  const PidCoefficients& e, double mean_square,
+                                                  PidHistory& h) {
   const bool accept = mean_square < 1.0;
   const double coeff1 = e.coeff1, coeff2 = e.coeff2, coeff3 = e.coeff3;
   // A zero coefficient contributes exactly 1 (Diffrax skips the power), which

@@ -37,6 +37,7 @@
 #include "kode/kernels/dual.hpp"
 #include "kode/kernels/explicit_rk_step.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
+#include "kode/kernels/save_times.hpp"
 #include "kode/kernels/sensitivity/trajectory_loss.hpp"
 
 namespace kode {
@@ -61,20 +62,8 @@ struct LossObserver {
   }
   template <class Interpolant>
   KOKKOS_INLINE_FUNCTION void step(const Interpolant& s) {
-    const double t1 = s.t0 + s.dt;
-    while (next_save < n_save() && direction * (ts(next_save) - t1) <= 0.0) {
-      const double t = ts(next_save);
-      if (t == t1) {
-        add(next_save, s.y1);
-      } else if (t == s.t0) {
-        add(next_save, s.y0);
-      } else {
-        double y[N];
-        s.evaluate((t - s.t0) / s.dt, y);
-        add(next_save, y);
-      }
-      ++next_save;
-    }
+    visit_save_times_in_step<double, N>(ts, n_save(), next_save, direction, s,
+                                        [&](int j, const double(&y)[N]) { add(j, y); });
   }
 };
 

@@ -14,6 +14,7 @@
 
 #include "kode/kernels/compat.hpp"
 #include "kode/kernels/dual.hpp"
+#include "kode/kernels/save_times.hpp"
 
 namespace kode {
 
@@ -63,20 +64,8 @@ struct ForwardSaveObserver {
 
   template <class Interpolant>
   KOKKOS_INLINE_FUNCTION void step(const Interpolant& s) {
-    const double t1 = s.t0 + s.dt;
-    while (next_save < n_save() && direction * (v.ts(next_save) - t1) <= 0.0) {
-      const double ts = v.ts(next_save);
-      if (ts == t1) {
-        store(next_save, s.y1);
-      } else if (ts == s.t0) {
-        store(next_save, s.y0);
-      } else {
-        Scalar y[N];
-        s.evaluate((ts - s.t0) / s.dt, y);
-        store(next_save, y);
-      }
-      ++next_save;
-    }
+    visit_save_times_in_step<Scalar, N>(v.ts, n_save(), next_save, direction, s,
+                                        [&](int j, const Scalar(&y)[N]) { store(j, y); });
   }
 };
 
