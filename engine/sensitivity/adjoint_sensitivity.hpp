@@ -141,10 +141,20 @@ class AdjointSolver {
       Kokkos::deep_copy(d_data, h_data);
       k.loss.data = d_data;
     }
-    k.work.checkpoints = decltype(k.work.checkpoints)(label + "::checkpoints", n_traj, checkpoints);
-    k.work.segment = decltype(k.work.segment)(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::segment"), n_traj, checkpoints,
-        N + 2);
+    // The workspace persists between calls (n_traj x checkpoints slots); it is
+    // written before it is read, so it is never initialised.
+    if (static_cast<int>(work_.checkpoints.extent(0)) != n_traj ||
+        static_cast<int>(work_.checkpoints.extent(1)) != checkpoints) {
+      work_.checkpoints = decltype(work_.checkpoints)();
+      work_.segment = decltype(work_.segment)();
+      work_.checkpoints = decltype(work_.checkpoints)(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::checkpoints"), n_traj,
+          checkpoints);
+      work_.segment = decltype(work_.segment)(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::segment"), n_traj, checkpoints,
+          N + 2);
+    }
+    k.work = work_;
     k.loss_out = decltype(k.loss_out)(label + "::loss", n_traj);
     k.dloss_dp = decltype(k.dloss_dp)(label + "::dloss_dparams", n_traj, P);
     k.dloss_dy0 = decltype(k.dloss_dy0)(label + "::dloss_dy0", n_traj, N);
@@ -179,6 +189,7 @@ class AdjointSolver {
 
  private:
   Model model_;
+  AdjointWorkspace<typename Kernel::Stepper, N, Mem> work_;
 };
 
 }  // namespace kode

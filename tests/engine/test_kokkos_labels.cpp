@@ -2,7 +2,7 @@
 // starts with "kode::" (DESIGN.md, "Style"), so Kokkos Tools (kernel timers,
 // memory trackers) attribute them to kode. The labels are caught with the
 // Kokkos Tools callbacks while batch solves of every save mode (save times,
-// steps, dense output) and an SDE run; ArborX tests its own "ArborX::"
+// steps, dense output), an SDE run, forward sensitivities and an adjoint; ArborX tests its own "ArborX::"
 // prefix the same way (test/tstKokkosToolsAnnotations.cpp).
 #include <Kokkos_Core.hpp>
 #include <catch2/catch_test_macros.hpp>
@@ -73,6 +73,21 @@ TEST_CASE("every kernel and View label starts with kode::", "[labels]") {
     REQUIRE(r.status.size() == 1);
   }
 
+  {
+    // Forward sensitivities and the adjoint allocate and launch their own.
+    kode::SolveSpec spec;
+    spec.t1 = 1.0;
+    spec.ts = {0.5, 1.0};
+    const kode::ModelInfo& lv = *models.find("lotka_volterra");
+    kode::ForwardSensitivityResult f;
+    lv.make_forward_solver("dopri5")->solve(spec, {1.5, 1.0, 3.0, 1.0}, {1, 1}, 1, f);
+    kode::LossSpec loss;
+    loss.weights = {1.0, 0.0};
+    kode::AdjointResult a;
+    lv.make_adjoint_solver("dopri5")->solve(spec, loss, {1.5, 1.0, 3.0, 1.0}, {1, 1}, 1, a, 8);
+    REQUIRE(a.gradient_ok[0] == 1);
+  }
+
   tools::set_begin_parallel_for_callback(nullptr);
   tools::set_begin_parallel_reduce_callback(nullptr);
   tools::set_begin_parallel_scan_callback(nullptr);
@@ -85,7 +100,7 @@ TEST_CASE("every kernel and View label starts with kode::", "[labels]") {
     CHECK(is_kodes_or_kokkos_internal(label));
     kode_kernels += label.rfind("kode::", 0) == 0;
   }
-  CHECK(kode_kernels >= 2);
+  CHECK(kode_kernels >= 4);
   REQUIRE(!allocation_labels().empty());
   for (const std::string& label : allocation_labels()) {
     INFO("View label: " << label);
