@@ -2,8 +2,8 @@
 // starts with "kode::" (DESIGN.md, "Style"), so Kokkos Tools (kernel timers,
 // memory trackers) attribute them to kode. The labels are caught with the
 // Kokkos Tools callbacks while batch solves of every save mode (save times,
-// steps, dense output), an SDE run, forward sensitivities and an adjoint; ArborX tests its own "ArborX::"
-// prefix the same way (test/tstKokkosToolsAnnotations.cpp).
+// steps, dense output), an SDE run, forward sensitivities and an adjoint; ArborX tests its own
+// "ArborX::" prefix the same way (test/tstKokkosToolsAnnotations.cpp).
 #include <Kokkos_Core.hpp>
 #include <catch2/catch_test_macros.hpp>
 #include <cstdint>
