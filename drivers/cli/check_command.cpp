@@ -44,9 +44,26 @@ std::string noise_summary(const ModelInfo& model, const SolveSpec& s) {
   return out.str();
 }
 
+// The [sensitivity] line of the summary ("" without).
+std::string sensitivity_summary(const SensitivitySetup& sens, long long n_save) {
+  std::ostringstream out;
+  if (sens.method == "forward")
+    out << "  sensitivity: forward (d state / d params and d state / d y0 at "
+        << counted(n_save, "save time") << ")\n";
+  if (sens.method == "adjoint")
+    out << "  sensitivity: adjoint, " << sens.checkpoints << " checkpoints; loss "
+        << (sens.loss.kind == LossKind::mse
+                ? "mse against /" + sens.loss_dataset + " of " + sens.loss_data_file
+                : std::string("state (weighted states at ") +
+                      (sens.loss.final_only ? "t1)" : "every save time)"))
+        << "\n";
+  return out.str();
+}
+
 int check_sweep(const Config& config, const SingleRunArguments& arguments,
                 const ModelRegistry& models) {
   const SweepPlan plan = sweep_plan_from_config(config, models);
+  check_sweep_loss_data(plan, config.describe("loss.data"));
   const bool output_exists =
       check_output_path(plan.output_file, arguments.overwrite, /*allow_existing=*/true);
   // As kode sweep: a file that cannot fit is refused before anything runs.
@@ -64,6 +81,7 @@ int check_sweep(const Config& config, const SingleRunArguments& arguments,
       << counted(plan.n_chunks, "chunk") << " of " << plan.chunk << ", schedule " << plan.schedule
       << "\n";
   if (plan.model->sde) out << "  " << noise_summary(*plan.model, plan.spec) << "\n";
+  out << sensitivity_summary(plan.sensitivity, plan.n_save());
   if (plan.is_slice())
     out << "  slice " << plan.slice_index << " of " << plan.slice_count << ": chunks "
         << plan.chunk_begin << ".." << plan.chunk_end - 1 << ", "
@@ -136,21 +154,12 @@ int check_command(const std::vector<std::string>& args, CommandContext& context)
   out << "; steps " << (s.save_steps ? "yes" : "no") << "; dense " << (s.dense ? "yes" : "no")
       << "\n";
   if (p.model->sde) out << "  " << noise_summary(*p.model, s) << "\n";
-  if (p.sensitivity == "forward")
-    out << "  sensitivity: forward (d state / d params and d state / d y0 at "
-        << counted(static_cast<long long>(s.ts.size()), "save time") << ")\n";
-  if (p.sensitivity == "adjoint") {
-    // The data must fit the run: read (and check) it as the run would.
-    if (p.loss.kind == LossKind::mse)
-      read_loss_data(p.loss_data_file, p.loss_dataset, 0, 1, s.ts, p.model->state_names,
-                     run.config.describe("loss.data"));
-    out << "  sensitivity: adjoint, " << p.checkpoints << " checkpoints; loss "
-        << (p.loss.kind == LossKind::mse
-                ? "mse against /" + p.loss_dataset + " of " + p.loss_data_file
-                : std::string("state (weighted states at ") +
-                      (p.loss.final_only ? "t1)" : "every save time)"))
-        << "\n";
-  }
+  const SensitivitySetup& sens = p.sensitivity;
+  // The data must fit the run: read (and check) it as the run would.
+  if (sens.method == "adjoint" && sens.loss.kind == LossKind::mse)
+    read_loss_data(sens.loss_data_file, sens.loss_dataset, 0, 1, s.ts, p.model->state_names,
+                   run.config.describe("loss.data"));
+  out << sensitivity_summary(sens, static_cast<long long>(s.ts.size()));
   out << "  output: "
       << (p.output_file.empty()
               ? std::string("CSV on stdout")

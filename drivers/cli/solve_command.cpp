@@ -98,17 +98,18 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
   context.kokkos.ensure_initialized();
   BatchResult result;
   SensitivityArrays sensitivity;
-  sensitivity.method = p.sensitivity;
-  if (p.sensitivity == "adjoint") {
-    LossSpec loss = p.loss;
+  const SensitivitySetup& sens = p.sensitivity;
+  sensitivity.method = sens.method;
+  if (sens.method == "adjoint") {
+    LossSpec loss = sens.loss;
     if (loss.kind == LossKind::mse)
-      loss.data = read_loss_data(p.loss_data_file, p.loss_dataset, 0, 1, p.spec.ts,
+      loss.data = read_loss_data(sens.loss_data_file, sens.loss_dataset, 0, 1, p.spec.ts,
                                  p.model->state_names, run.config.describe("loss.data"));
     AdjointResult adjoint;
     p.model->make_adjoint_solver(p.spec.method)
-        ->solve(p.spec, loss, p.params, p.y0, 1, adjoint, p.checkpoints);
+        ->solve(p.spec, loss, p.params, p.y0, 1, adjoint, sens.checkpoints);
     if (adjoint.status.at(0) == 0 && !adjoint.gradient_ok.at(0))
-      throw ConfigError("sensitivity.checkpoints = " + std::to_string(p.checkpoints) +
+      throw ConfigError("sensitivity.checkpoints = " + std::to_string(sens.checkpoints) +
                         " cannot hold the adjoint of " +
                         std::to_string(adjoint.num_accepted.at(0)) +
                         " accepted steps (about checkpoints^2 / 2 fit); raise it");
@@ -116,7 +117,7 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
     sensitivity.dloss_dparams = adjoint.dloss_dparams;
     sensitivity.dloss_dy0 = adjoint.dloss_dy0;
     result = p.model->solve(p.spec, p.params, p.y0, 1);
-  } else if (p.sensitivity == "forward") {
+  } else if (sens.method == "forward") {
     // The values and step counts are the plain solve's, bit for bit.
     ForwardSensitivityResult forward;
     p.model->make_forward_solver(p.spec.method)->solve(p.spec, p.params, p.y0, 1, forward);
@@ -136,7 +137,7 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
     write_result_file(p.output_file, arguments.overwrite, result,
                       ResultLabels{p.model->state_names, p.model->param_names}, p.params, p.y0,
                       attributes, p.observation, ys_observed, sensitivity);
-  } else if (p.sensitivity == "adjoint") {
+  } else if (sens.method == "adjoint") {
     print_gradient_csv(*p.model, sensitivity);
   } else {
     print_csv(result, *p.model, ys_observed, sensitivity);

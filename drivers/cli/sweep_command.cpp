@@ -110,6 +110,23 @@ std::string summary_text(const SweepPlan& plan, const SweepOutcome& outcome, int
   return out.str();
 }
 
+// A successful trajectory without its sensitivities is said (even with
+// --quiet), never hidden; "" when there is none.
+std::string sensitivity_warning(const SweepPlan& plan, const SweepTotals& t) {
+  std::ostringstream out;
+  const long long missing = t.successful - t.with_sensitivity;
+  if (!plan.sensitivity.empty() && missing > 0) {
+    out << "kode sweep: warning: "
+        << counted(missing, "successful trajectory", "successful trajectories") << " without "
+        << (plan.sensitivity.method == "adjoint" ? "a gradient" : "finite sensitivities");
+    if (plan.sensitivity.method == "adjoint")
+      out << " (more accepted steps than sensitivity.checkpoints = " << plan.sensitivity.checkpoints
+          << " can hold, about checkpoints^2 / 2: raise it)";
+    out << "; NaN in /sensitivity, left out of /sensitivity/ensemble\n";
+  }
+  return out.str();
+}
+
 bool exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
@@ -162,6 +179,7 @@ int sweep_command(const std::vector<std::string>& args, CommandContext& context)
   // leave the others waiting in a collective call).
   const std::string partial = plan.output_file + ".partial";
   on_rank0_for_all(MPI_COMM_WORLD, [&] {
+    check_sweep_loss_data(plan, config.describe("loss.data"));
     check_output_path(plan.output_file, overwrite);
     if (!resume && exists(partial) && !overwrite)
       throw ConfigError("'" + partial +
@@ -211,6 +229,7 @@ int sweep_command(const std::vector<std::string>& args, CommandContext& context)
     return exit_stopped;
   }
   if (is_root && !quiet) std::cerr << summary_text(plan, outcome, context.mpi.size());
+  if (is_root) std::cerr << sensitivity_warning(plan, outcome.totals);
   return exit_ok;
 }
 

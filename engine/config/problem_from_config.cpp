@@ -329,20 +329,30 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
       p.unused_keys.push_back(key);
 
   validate_solve_spec_from_config(p.spec, *p.model, config);
-  sensitivity_from_config(config, *p.model, p.spec, p);
+  p.sensitivity = sensitivity_from_config(config, *p.model, p.spec);
   return p;
 }
 
-void sensitivity_from_config(const Config& config, const ModelInfo& model, const SolveSpec& spec,
-                             SingleProblem& p) {
+namespace {
+
+// [loss] keys and sensitivity.checkpoints belong to the adjoint only.
+void reject_adjoint_keys(const Config& config, const std::string& why) {
+  for (const std::string& key : config.keys())
+    if (key.rfind("loss.", 0) == 0 || key == "sensitivity.checkpoints")
+      throw ConfigError(config.describe(key) + ": " + why);
+}
+
+}  // namespace
+
+SensitivitySetup sensitivity_from_config(const Config& config, const ModelInfo& model,
+                                         const SolveSpec& spec) {
+  SensitivitySetup p;
   const auto method = config.text("sensitivity.method");
   if (!method) {
-    for (const std::string& key : config.keys())
-      if (key.rfind("loss.", 0) == 0 || key == "sensitivity.checkpoints")
-        throw ConfigError(config.describe(key) +
-                          ": needs [sensitivity] method = adjoint (the loss is what the adjoint "
-                          "differentiates)");
-    return;
+    reject_adjoint_keys(config,
+                        "needs [sensitivity] method = adjoint (the loss is what the adjoint "
+                        "differentiates)");
+    return p;
   }
   const std::string key = config.describe("sensitivity.method");
   if (*method == "backsolve")
@@ -361,14 +371,12 @@ void sensitivity_from_config(const Config& config, const ModelInfo& model, const
   if (spec.save_steps || spec.dense)
     throw ConfigError(key + ": sensitivities are computed at the save times only; drop " +
                       config.describe(spec.save_steps ? "save.steps" : "save.dense"));
-  p.sensitivity = *method;
+  p.method = *method;
   if (*method == "forward") {
-    for (const std::string& k : config.keys())
-      if (k.rfind("loss.", 0) == 0 || k == "sensitivity.checkpoints")
-        throw ConfigError(config.describe(k) +
-                          ": forward sensitivities are the full Jacobians, with no loss; use "
-                          "sensitivity.method = adjoint for the gradient of a loss");
-    return;
+    reject_adjoint_keys(config,
+                        "forward sensitivities are the full Jacobians, with no loss; use "
+                        "sensitivity.method = adjoint for the gradient of a loss");
+    return p;
   }
 
   // ---- adjoint: the checkpoint budget and the loss ----
@@ -425,6 +433,7 @@ void sensitivity_from_config(const Config& config, const ModelInfo& model, const
     if (!near.empty()) msg += "; did you mean '" + near + "'?";
     throw ConfigError(msg + " (expected mse or state)");
   }
+  return p;
 }
 
 std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
@@ -470,11 +479,10 @@ std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
   return out.str();
 }
 
-std::string resolved_config_text(const SingleProblem& p, const Config& config) {
+std::string resolved_sensitivity_text(const SensitivitySetup& p) {
   std::ostringstream out;
-  out << resolved_solve_text(*p.model, p.spec, p.observation, config);
-  if (!p.sensitivity.empty()) out << "\n[sensitivity]\nmethod = " << p.sensitivity << "\n";
-  if (p.sensitivity == "adjoint") {
+  if (!p.empty()) out << "\n[sensitivity]\nmethod = " << p.method << "\n";
+  if (p.method == "adjoint") {
     out << "checkpoints = " << p.checkpoints << "\n\n[loss]\n";
     if (p.loss.kind == LossKind::state) {
       std::vector<std::string> w;
@@ -485,6 +493,13 @@ std::string resolved_config_text(const SingleProblem& p, const Config& config) {
       out << "kind = mse\ndata = " << p.loss_data_file << "\ndataset = " << p.loss_dataset << "\n";
     }
   }
+  return out.str();
+}
+
+std::string resolved_config_text(const SingleProblem& p, const Config& config) {
+  std::ostringstream out;
+  out << resolved_solve_text(*p.model, p.spec, p.observation, config);
+  out << resolved_sensitivity_text(p.sensitivity);
   out << "\n[params]\n";
   for (size_t j = 0; j < p.params.size(); ++j)
     out << p.model->param_names[j] << " = " << exact(p.params[j]) << "\n";

@@ -16,6 +16,20 @@
 
 namespace kode {
 
+// [sensitivity] and [loss] as validated, for `kode solve` and `kode sweep`.
+struct SensitivitySetup {
+  // "" (none), "forward" (dy/dp, dy/dy0 at the save times,
+  // engine/sensitivity/forward_sensitivity.hpp) or "adjoint" (the loss and its
+  // gradient, engine/sensitivity/adjoint_sensitivity.hpp, with `checkpoints`
+  // slots per trajectory and the loss below).
+  std::string method;
+  int checkpoints = 0;
+  LossSpec loss;               // without data: that is read from loss_data_file
+  std::string loss_data_file;  // [loss] data (kind mse)
+  std::string loss_dataset;    // [loss] dataset: ys_observed or ys
+  bool empty() const { return method.empty(); }
+};
+
 struct SingleProblem {
   const ModelInfo* model = nullptr;  // owned by the registry
   SolveSpec spec;
@@ -24,15 +38,7 @@ struct SingleProblem {
   std::string output_file;     // [output] file; empty: CSV on stdout
   std::string output_save = "trajectories";
   ObservationNoise observation;  // [noise] observation_sigma/_seed; disabled when absent
-  // [sensitivity] method: "" (none), "forward" (dy/dp, dy/dy0 at the save
-  // times, engine/sensitivity/forward_sensitivity.hpp) or "adjoint" (the
-  // loss and its gradient, engine/sensitivity/adjoint_sensitivity.hpp, with
-  // `checkpoints` slots per trajectory and the [loss] below).
-  std::string sensitivity;
-  int checkpoints = 0;
-  LossSpec loss;               // without data: that is read from loss_data_file
-  std::string loss_data_file;  // [loss] data (kind mse)
-  std::string loss_dataset;    // [loss] dataset: ys_observed or ys
+  SensitivitySetup sensitivity;  // [sensitivity] and [loss]
   // Keys present in the config that `solve` does not use ([sweep] ...), so
   // the caller can say so instead of ignoring them silently.
   std::vector<std::string> unused_keys;
@@ -74,11 +80,13 @@ void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveS
 ObservationNoise observation_noise_from_config(const Config& config, const ModelInfo& model,
                                                std::vector<std::string>& unused_keys);
 std::string output_save_from_config(const Config& config);
-// [sensitivity] and [loss] for `model` and `spec` into p.sensitivity,
-// p.checkpoints, p.loss, p.loss_data_file, p.loss_dataset; ConfigError
-// naming the key otherwise.
-void sensitivity_from_config(const Config& config, const ModelInfo& model, const SolveSpec& spec,
-                             SingleProblem& p);
+// [sensitivity] and [loss] for `model` and `spec`; ConfigError naming the
+// key otherwise. The loss data file is not opened here (check_loss_data).
+SensitivitySetup sensitivity_from_config(const Config& config, const ModelInfo& model,
+                                         const SolveSpec& spec);
+// The [sensitivity] and [loss] sections of the resolved config ("" without
+// sensitivities).
+std::string resolved_sensitivity_text(const SensitivitySetup& sensitivity);
 void validate_solve_spec_from_config(const SolveSpec& spec, const ModelInfo& model,
                                      const Config& config);
 

@@ -17,6 +17,7 @@
 
 #include "kode/engine/config/config.hpp"
 #include "kode/engine/io/hdf5_writer.hpp"
+#include "kode/engine/io/sensitivity_layout.hpp"
 #include "kode/kernels/status.hpp"
 
 namespace kode {
@@ -114,42 +115,10 @@ void write_contents(ResultWriter& w, const BatchResult& r, const ResultLabels& l
     }
   }
 
-  if (!sensitivity.empty()) {
-    Handle group = w.group(root, "sensitivity");
-    w.string_attribute(group.get(), "method", sensitivity.method);
-    w.string_attribute(group.get(), "mesh",
-                       "derivatives of the computed solution on its frozen accepted-step mesh");
-    Handle wrt = w.string_dataset(group.get(), "wrt_state", labels.state_names);
-    w.make_scale(wrt.get(), "wrt_state");
-    const std::pair<hid_t, const char*> d_wrt{wrt.get(), "wrt_state"};
-    if (sensitivity.method == "forward") {
-      {
-        Handle ds = w.dataset(group.get(), "dys_dparams", H5T_NATIVE_DOUBLE,
-                              {n_traj, n_save, n_state, n_param}, sensitivity.dys_dparams);
-        w.dims(ds.get(), {d_traj, d_time, d_state, d_param});
-      }
-      {
-        Handle ds = w.dataset(group.get(), "dys_dy0", H5T_NATIVE_DOUBLE,
-                              {n_traj, n_save, n_state, n_state}, sensitivity.dys_dy0);
-        w.dims(ds.get(), {d_traj, d_time, d_state, d_wrt});
-      }
-    } else {
-      {
-        Handle ds = w.dataset(group.get(), "loss", H5T_NATIVE_DOUBLE, {n_traj}, sensitivity.loss);
-        w.dims(ds.get(), {d_traj});
-      }
-      {
-        Handle ds = w.dataset(group.get(), "dloss_dparams", H5T_NATIVE_DOUBLE, {n_traj, n_param},
-                              sensitivity.dloss_dparams);
-        w.dims(ds.get(), {d_traj, d_param});
-      }
-      {
-        Handle ds = w.dataset(group.get(), "dloss_dy0", H5T_NATIVE_DOUBLE, {n_traj, n_state},
-                              sensitivity.dloss_dy0);
-        w.dims(ds.get(), {d_traj, d_wrt});
-      }
-    }
-  }
+  if (!sensitivity.empty())
+    create_sensitivity_group(w, root, sensitivity.method, labels.state_names,
+                             sensitivity_datasets(sensitivity.method, n_save, n_state, n_param),
+                             n_traj, d_traj, {d_time, d_state, d_param}, &sensitivity);
 
   if (!r.n_steps_saved.empty() || r.step_capacity > 0) {
     Handle steps = w.group(root, "steps");
@@ -340,6 +309,15 @@ void write_result_file(const std::string& path, bool overwrite, const BatchResul
 }
 
 // ---- reader ----
+
+std::vector<double>& SensitivityArrays::array(const std::string& name) {
+  if (name == "dys_dparams") return dys_dparams;
+  if (name == "dys_dy0") return dys_dy0;
+  if (name == "loss") return loss;
+  if (name == "dloss_dparams") return dloss_dparams;
+  if (name == "dloss_dy0") return dloss_dy0;
+  throw Hdf5Error("internal error: no sensitivity dataset '" + name + "'");
+}
 
 std::vector<double> read_loss_data(const std::string& path, const std::string& dataset,
                                    long long first, long long count, const std::vector<double>& ts,

@@ -100,12 +100,18 @@ std::string byte_size_text(double bytes);
 //  adjoint: loss [n_traj], dloss_dparams [n_traj, n_param],
 //           dloss_dy0 [n_traj, n_state]
 // with dimension scales traj, time, state, param and /sensitivity/wrt_state
-// (the initial state a derivative is taken with respect to).
+// (the initial state a derivative is taken with respect to)
+// (sensitivity_layout.hpp lists them).
 struct SensitivityArrays {
   std::string method;                                  // "" (none), "forward" or "adjoint"
   std::vector<double> dys_dparams, dys_dy0;            // forward
   std::vector<double> loss, dloss_dparams, dloss_dy0;  // adjoint
   bool empty() const { return method.empty(); }
+  // The array of a dataset of sensitivity_datasets() by its name.
+  std::vector<double>& array(const std::string& name);
+  const std::vector<double>& array(const std::string& name) const {
+    return const_cast<SensitivityArrays*>(this)->array(name);
+  }
 };
 
 void write_result_file(const std::string& path, bool overwrite, const BatchResult& result,

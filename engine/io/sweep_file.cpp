@@ -1,10 +1,12 @@
 #include "kode/engine/io/sweep_file.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <limits>
 
 #include "kode/engine/config/config.hpp"
 #include "kode/engine/io/hdf5_writer.hpp"
+#include "kode/engine/io/sensitivity_layout.hpp"
 #include "kode/engine/mpi/mpi_check.hpp"
 #include "kode/kernels/status.hpp"
 
@@ -21,6 +23,28 @@ std::string partial_path(const SweepPlan& plan) {
 const char* const block_names[] = {"block_mean", "block_m2", "block_min", "block_max"};
 const char* const ensemble_names[] = {"mean", "var", "min", "max"};
 const char* const counter_names[] = {"num_steps", "num_accepted", "num_rejected"};
+const char* const sensitivity_block_names[] = {"sweep/sensitivity_block_mean",
+                                               "sweep/sensitivity_block_m2"};
+
+// /sensitivity with its per-trajectory datasets and /sensitivity/ensemble;
+// /sweep/sensitivity_block_* are made with the rest of /sweep.
+void write_sensitivity_skeleton(ResultWriter& w, const SweepPlan& plan, hsize_t n_traj,
+                                DimensionScale d_traj, const std::vector<DimensionScale>& scales) {
+  Handle group =
+      create_sensitivity_group(w, w.file(), plan.sensitivity.method, plan.model->state_names,
+                               sensitivity_row_datasets(plan), n_traj, d_traj, scales, nullptr);
+  Handle wrt = w.calls().handle(H5Dopen2(group.get(), "wrt_state", H5P_DEFAULT), H5Dclose,
+                                "H5Dopen2(sensitivity/wrt_state)");
+  std::vector<DimensionScale> row_scales = scales;
+  row_scales.push_back({wrt.get(), "wrt_state"});
+  Handle ensemble = w.group(group.get(), "ensemble");
+  for (const SensitivityDataset& d : all_sensitivity_datasets(plan))
+    for (const char* suffix : {"_mean", "_mean_square"}) {
+      Handle ds = w.preallocated_dataset(ensemble.get(), (std::string(d.name) + suffix).c_str(),
+                                         H5T_NATIVE_DOUBLE, d.row_dims);
+      if (!d.row_dims.empty()) w.dims(ds.get(), scales_of(d, row_scales));
+    }
+}
 
 // The objects of the file; every handle is closed on return.
 void write_skeleton(ResultWriter& w, const SweepPlan& plan, const RunAttributes& attributes) {
@@ -97,6 +121,8 @@ void write_skeleton(ResultWriter& w, const SweepPlan& plan, const RunAttributes&
       w.dims(ds.get(), {d_time, d_state});
     }
   }
+  if (!plan.sensitivity.empty())
+    write_sensitivity_skeleton(w, plan, n_traj, d_traj, {d_time, d_state, d_param});
   {
     Handle sweep = w.group(root, "sweep");
     w.scalar_attribute(sweep.get(), "block_size", H5T_NATIVE_LLONG, plan.block_size);
@@ -119,10 +145,37 @@ void write_skeleton(ResultWriter& w, const SweepPlan& plan, const RunAttributes&
           w.preallocated_dataset(sweep.get(), name, H5T_NATIVE_DOUBLE, {n_blocks, n_save, n_state});
       w.dims(ds.get(), {d_block, d_time, d_state});
     }
+    if (!plan.sensitivity.empty()) {
+      const hsize_t n_row = sensitivity_row_size(all_sensitivity_datasets(plan));
+      Handle row = w.netcdf_dimension(sweep.get(), "sensitivity_row", n_row);
+      {
+        Handle ds = w.preallocated_dataset(sweep.get(), "sensitivity_block_count", H5T_NATIVE_INT64,
+                                           {n_blocks});
+        w.dims(ds.get(), {d_block});
+      }
+      for (const char* path : sensitivity_block_names) {
+        Handle ds = w.preallocated_dataset(sweep.get(), path + 6 /* after "sweep/" */,
+                                           H5T_NATIVE_DOUBLE, {n_blocks, n_row});
+        w.dims(ds.get(), {d_block, {row.get(), "sensitivity_row"}});
+      }
+    }
   }
 }
 
 }  // namespace
+
+std::vector<SensitivityDataset> all_sensitivity_datasets(const SweepPlan& plan) {
+  return sensitivity_datasets(plan.sensitivity.method, static_cast<hsize_t>(plan.n_save()),
+                              static_cast<hsize_t>(plan.model->n_state),
+                              static_cast<hsize_t>(plan.model->n_param));
+}
+
+std::vector<SensitivityDataset> sensitivity_row_datasets(const SweepPlan& plan) {
+  std::vector<SensitivityDataset> kept;
+  for (const SensitivityDataset& d : all_sensitivity_datasets(plan))
+    if (!d.per_save_time || plan.stores_ys()) kept.push_back(d);
+  return kept;
+}
 
 double planned_data_bytes(const SweepPlan& plan) {
   // The same dimensions as write_skeleton.
@@ -141,6 +194,13 @@ double planned_data_bytes(const SweepPlan& plan) {
   bytes += 4 * n_save * n_state * sizeof(double);             // /ensemble
   bytes += n_chunks * sizeof(std::int8_t) + n_blocks * sizeof(std::int64_t);
   bytes += 4 * n_blocks * n_save * n_state * sizeof(double);  // /sweep/block_*
+  if (!plan.sensitivity.empty()) {
+    for (const SensitivityDataset& d : sensitivity_row_datasets(plan))
+      bytes += n_traj * static_cast<double>(d.row_size()) * sizeof(double);
+    const double n_row = static_cast<double>(sensitivity_row_size(all_sensitivity_datasets(plan)));
+    bytes += 2 * n_row * sizeof(double);                                      // ensemble
+    bytes += n_blocks * (sizeof(std::int64_t) + 2 * n_row * sizeof(double));  // blocks
+  }
   return bytes;
 }
 
@@ -209,6 +269,8 @@ struct SweepFile::Impl {
   Handle traj, ys, ys_observed, params, y0, status, chunk_done, block_count;
   Handle counters[3];
   Handle blocks[4];
+  std::vector<Handle> sensitivity_rows;  // as sensitivity_row_datasets(plan)
+  Handle sensitivity_block_count, sensitivity_blocks[2];
   std::vector<std::int8_t> done_at_open;
 
   Impl(const SweepPlan& p) : plan(p), h5(partial_path(p)) {}
@@ -233,6 +295,12 @@ struct SweepFile::Impl {
     for (int k = 0; k < 3; ++k)
       counters[k] = open((std::string("stats/") + counter_names[k]).c_str());
     for (int k = 0; k < 4; ++k) blocks[k] = open((std::string("sweep/") + block_names[k]).c_str());
+    if (!plan.sensitivity.empty()) {
+      for (const SensitivityDataset& d : sensitivity_row_datasets(plan))
+        sensitivity_rows.push_back(open((std::string("sensitivity/") + d.name).c_str()));
+      sensitivity_block_count = open("sweep/sensitivity_block_count");
+      for (int k = 0; k < 2; ++k) sensitivity_blocks[k] = open(sensitivity_block_names[k]);
+    }
   }
 
   // Independent write of rows [first, first + rows) of a dataset whose rows
@@ -286,13 +354,11 @@ const std::vector<std::int8_t>& SweepFile::chunks_done_at_open() const {
   return impl_->done_at_open;
 }
 
-void SweepFile::write_chunk(long long c, const std::vector<double>& params,
-                            const std::vector<double>& y0, const BatchResult& result,
-                            const std::vector<EnsembleStatistics>& blocks,
-                            const std::vector<double>& ys_observed) {
+void SweepFile::write_chunk(long long c, const SweepChunk& chunk) {
   QuietHdf5Errors quiet;
   Impl& f = *impl_;
   const SweepPlan& plan = f.plan;
+  const BatchResult& result = chunk.result;
   const hsize_t first = static_cast<hsize_t>(plan.chunk_first(c));
   // The file holds the slice's rows only: row = global index - slice_first.
   const hsize_t row = first - static_cast<hsize_t>(plan.slice_first());
@@ -303,9 +369,9 @@ void SweepFile::write_chunk(long long c, const std::vector<double>& params,
   if (result.n_traj != static_cast<int>(n) || result.ys.size() != n * n_save * n_state)
     throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has " +
                     std::to_string(result.n_traj) + " trajectories, expected " + std::to_string(n));
-  if (plan.observation.enabled() && ys_observed.size() != result.ys.size())
+  if (plan.observation.enabled() && chunk.ys_observed.size() != result.ys.size())
     throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has " +
-                    std::to_string(ys_observed.size()) + " observations for " +
+                    std::to_string(chunk.ys_observed.size()) + " observations for " +
                     std::to_string(result.ys.size()) + " states");
 
   std::vector<long long> index(n);
@@ -315,35 +381,55 @@ void SweepFile::write_chunk(long long c, const std::vector<double>& params,
     f.write_rows(f.ys, "ys", H5T_NATIVE_DOUBLE, row, n, {n_save, n_state}, result.ys.data());
   if (plan.observation.enabled())
     f.write_rows(f.ys_observed, "ys_observed", H5T_NATIVE_DOUBLE, row, n, {n_save, n_state},
-                 ys_observed.data());
+                 chunk.ys_observed.data());
   if (n_param > 0)
-    f.write_rows(f.params, "params", H5T_NATIVE_DOUBLE, row, n, {n_param}, params.data());
-  f.write_rows(f.y0, "y0", H5T_NATIVE_DOUBLE, row, n, {n_state}, y0.data());
+    f.write_rows(f.params, "params", H5T_NATIVE_DOUBLE, row, n, {n_param}, chunk.params.data());
+  f.write_rows(f.y0, "y0", H5T_NATIVE_DOUBLE, row, n, {n_state}, chunk.y0.data());
   f.write_rows(f.status, "status", H5T_NATIVE_INT8, row, n, {}, result.status.data());
   const std::vector<int>* counters[3] = {&result.num_steps, &result.num_accepted,
                                          &result.num_rejected};
   for (int k = 0; k < 3; ++k)
     f.write_rows(f.counters[k], counter_names[k], H5T_NATIVE_INT, row, n, {}, counters[k]->data());
+  const std::vector<SensitivityDataset> rows =
+      plan.sensitivity.empty() ? std::vector<SensitivityDataset>{} : sensitivity_row_datasets(plan);
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const std::vector<double>& values = chunk.sensitivity.array(rows[k].name);
+    if (values.size() != n * rows[k].row_size())
+      throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has " +
+                      std::to_string(values.size()) + " values of sensitivity/" + rows[k].name);
+    f.write_rows(f.sensitivity_rows[k], rows[k].name, H5T_NATIVE_DOUBLE, row, n, rows[k].row_dims,
+                 values.data());
+  }
 
   // Statistics blocks: a chunk holds whole blocks (sweep_plan), so its first
   // block is first / B.
   const hsize_t first_block = first / static_cast<hsize_t>(plan.block_size) -
                               static_cast<hsize_t>(plan.slice_first_block());
-  const hsize_t nb = blocks.size();
-  std::vector<std::int64_t> count(nb);
-  std::vector<double> values[4];
-  for (hsize_t b = 0; b < nb; ++b) {
-    count[b] = blocks[b].count;
-    const std::vector<double>* parts[4] = {&blocks[b].mean, &blocks[b].m2, &blocks[b].min,
-                                           &blocks[b].max};
-    for (int k = 0; k < 4; ++k)
-      values[k].insert(values[k].end(), parts[k]->begin(), parts[k]->end());
-  }
-  f.write_rows(f.block_count, "sweep/block_count", H5T_NATIVE_INT64, first_block, nb, {},
-               count.data());
-  for (int k = 0; k < 4; ++k)
-    f.write_rows(f.blocks[k], block_names[k], H5T_NATIVE_DOUBLE, first_block, nb, {n_save, n_state},
-                 values[k].data());
+  const auto write_blocks = [&](const std::vector<EnsembleStatistics>& blocks, const Handle& count,
+                                const char* count_name, const Handle* parts,
+                                const char* const* part_names, int n_parts,
+                                std::vector<hsize_t> width_dims) {
+    const hsize_t nb = blocks.size();
+    std::vector<std::int64_t> counts(nb);
+    std::vector<double> values[4];
+    for (hsize_t b = 0; b < nb; ++b) {
+      counts[b] = blocks[b].count;
+      const std::vector<double>* from[4] = {&blocks[b].mean, &blocks[b].m2, &blocks[b].min,
+                                            &blocks[b].max};
+      for (int k = 0; k < n_parts; ++k)
+        values[k].insert(values[k].end(), from[k]->begin(), from[k]->end());
+    }
+    f.write_rows(count, count_name, H5T_NATIVE_INT64, first_block, nb, {}, counts.data());
+    for (int k = 0; k < n_parts; ++k)
+      f.write_rows(parts[k], part_names[k], H5T_NATIVE_DOUBLE, first_block, nb, width_dims,
+                   values[k].data());
+  };
+  write_blocks(chunk.blocks, f.block_count, "sweep/block_count", f.blocks, block_names, 4,
+               {n_save, n_state});
+  if (!plan.sensitivity.empty())
+    write_blocks(chunk.sensitivity_blocks, f.sensitivity_block_count,
+                 "sweep/sensitivity_block_count", f.sensitivity_blocks, sensitivity_block_names, 2,
+                 {sensitivity_row_size(all_sensitivity_datasets(plan))});
 
   // The mark last: a chunk marked done has all its data written before it.
   const std::int8_t one = 1;
@@ -359,8 +445,66 @@ void SweepFile::close() {
     f.h5.ok(h->close(), "H5Dclose");
   for (Handle& h : f.counters) f.h5.ok(h.close(), "H5Dclose");
   for (Handle& h : f.blocks) f.h5.ok(h.close(), "H5Dclose");
+  for (Handle& h : f.sensitivity_rows) f.h5.ok(h.close(), "H5Dclose");
+  f.h5.ok(f.sensitivity_block_count.close(), "H5Dclose");
+  for (Handle& h : f.sensitivity_blocks) f.h5.ok(h.close(), "H5Dclose");
   f.h5.ok(f.file.close(), "H5Fclose(MPI-IO)");
 }
+
+namespace {
+
+// /sensitivity/ensemble from /sweep/sensitivity_block_*: Chan et al.'s merge
+// in block order, as /ensemble. Returns the count.
+long long finalize_sensitivity_statistics(const SweepPlan& plan, const Hdf5Calls& h5, hid_t file) {
+  const auto open = [&](const std::string& name) {
+    return h5.handle(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "H5Dopen2(" + name + ")");
+  };
+  const std::vector<SensitivityDataset> datasets = all_sensitivity_datasets(plan);
+  const hsize_t n_row = sensitivity_row_size(datasets);
+  EnsembleStatistics total(static_cast<size_t>(n_row));
+  {
+    Handle count = open("sweep/sensitivity_block_count");
+    Handle parts[2] = {open(sensitivity_block_names[0]), open(sensitivity_block_names[1])};
+    for (hsize_t b = 0; b < static_cast<hsize_t>(plan.slice_n_blocks()); ++b) {
+      EnsembleStatistics block(static_cast<size_t>(n_row));
+      block.count = read_block<std::int64_t>(h5, count.get(), "sweep/sensitivity_block_count",
+                                             H5T_NATIVE_INT64, {b}, {1})[0];
+      std::vector<double>* targets[2] = {&block.mean, &block.m2};
+      for (int k = 0; k < 2; ++k)
+        *targets[k] = read_block<double>(h5, parts[k].get(), sensitivity_block_names[k],
+                                         H5T_NATIVE_DOUBLE, {b, 0}, {1, n_row});
+      total.merge(block);
+    }
+  }
+  // mean square = M2 / n + mean^2 (NaN without samples).
+  const std::vector<double> mean = total.or_nan(total.mean);
+  std::vector<double> mean_square(mean.size());
+  for (size_t k = 0; k < mean.size(); ++k)
+    mean_square[k] = total.m2[k] / static_cast<double>(total.count) + mean[k] * mean[k];
+  size_t offset = 0;
+  for (const SensitivityDataset& d : datasets) {
+    const auto width = static_cast<std::ptrdiff_t>(d.row_size());
+    const auto begin = static_cast<std::ptrdiff_t>(offset);
+    const std::vector<double>* sources[2] = {&mean, &mean_square};
+    const char* suffixes[2] = {"_mean", "_mean_square"};
+    for (int k = 0; k < 2; ++k) {
+      const std::vector<double> part(sources[k]->begin() + begin,
+                                     sources[k]->begin() + begin + width);
+      const std::string name = std::string("sensitivity/ensemble/") + d.name + suffixes[k];
+      Handle ds = open(name);
+      h5.ok(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, part.data()),
+            "H5Dwrite(" + name + ")");
+    }
+    offset += d.row_size();
+  }
+  Handle group = h5.handle(H5Gopen2(file, "sensitivity/ensemble", H5P_DEFAULT), H5Gclose,
+                           "H5Gopen2(sensitivity/ensemble)");
+  ResultWriter w(h5.path());  // attribute helpers only
+  w.scalar_attribute(group.get(), "count", H5T_NATIVE_INT64, total.count);
+  return total.count;
+}
+
+}  // namespace
 
 SweepTotals SweepFile::finalize(const SweepPlan& plan) {
   QuietHdf5Errors quiet;
@@ -423,6 +567,8 @@ SweepTotals SweepFile::finalize(const SweepPlan& plan) {
   SweepTotals totals;
   totals.n_traj = plan.slice_n_traj();
   totals.successful = total.count;
+  if (!plan.sensitivity.empty())
+    totals.with_sensitivity = finalize_sensitivity_statistics(plan, h5, file.get());
   Handle status = open("status");
   for (long long c = plan.chunk_begin; c < plan.chunk_end; ++c) {
     const auto codes =
@@ -448,6 +594,36 @@ std::vector<EnsembleStatistics> chunk_block_statistics(const SweepPlan& plan,
       const auto s = static_cast<Status>(r.status[static_cast<size_t>(i)]);
       if (s == Status::success || s == Status::event_occurred)
         block.add(r.ys.data() + static_cast<size_t>(i) * width);
+    }
+    blocks.push_back(std::move(block));
+  }
+  return blocks;
+}
+
+std::vector<EnsembleStatistics> chunk_sensitivity_statistics(const SweepPlan& plan,
+                                                             const BatchResult& r,
+                                                             const SensitivityArrays& sensitivity) {
+  const std::vector<SensitivityDataset> datasets = all_sensitivity_datasets(plan);
+  const size_t n_row = static_cast<size_t>(sensitivity_row_size(datasets));
+  std::vector<double> row(n_row);
+  std::vector<EnsembleStatistics> blocks;
+  for (long long first = 0; first < r.n_traj; first += plan.block_size) {
+    EnsembleStatistics block(n_row);
+    const long long end = std::min<long long>(first + plan.block_size, r.n_traj);
+    for (long long i = first; i < end; ++i) {
+      const auto s = static_cast<Status>(r.status[static_cast<size_t>(i)]);
+      if (s != Status::success && s != Status::event_occurred) continue;
+      size_t k = 0;
+      bool finite = true;
+      for (const SensitivityDataset& d : datasets) {
+        const size_t width = static_cast<size_t>(d.row_size());
+        const double* values = sensitivity.array(d.name).data() + static_cast<size_t>(i) * width;
+        for (size_t j = 0; j < width; ++j, ++k) {
+          row[k] = values[j];
+          finite = finite && std::isfinite(values[j]);
+        }
+      }
+      if (finite) block.add(row.data());
     }
     blocks.push_back(std::move(block));
   }

@@ -18,6 +18,20 @@
 //   block_min, block_max [n_blocks, n_save, n_state]  per-block statistics
 //   (ensemble_statistics.hpp); attrs block_size, chunk, n_chunks
 //   root attributes as the single-run file (hdf5_writer.hpp).
+// With [sensitivity] (sensitivity_layout.hpp lists the datasets):
+//   /sensitivity/<dataset> [n_traj, ...]   per trajectory; the forward
+//             method's dys_dparams, dys_dy0 not with output.save = statistics
+//   /sensitivity/ensemble/<dataset>_mean, <dataset>_mean_square  [...]
+//             the ensemble mean and mean square of each sensitivity over the
+//             successful trajectories whose sensitivity row is finite (an
+//             adjoint trajectory whose steps outgrew sensitivity.checkpoints
+//             has NaN gradients); attr count. The mean square is
+//             M2 / count + mean^2 of the merged Welford statistics.
+//   /sweep/sensitivity_block_count int64 [n_blocks], sensitivity_block_mean,
+//             sensitivity_block_m2 [n_blocks, n_row]: the per-block
+//             statistics of the sensitivity rows, merged in block order like
+//             /sweep/block_* (so the file is bit-identical across rank
+//             counts, chunks, schedules and resume).
 //
 // Part files ([sweep] slice_count K > 1; slice k computes chunks
 // [c0, c1) = [floor(k C/K), floor((k+1) C/K)) of the C chunks): the same
@@ -60,6 +74,7 @@
 
 #include "kode/engine/batch/batch_result.hpp"
 #include "kode/engine/io/hdf5_file.hpp"
+#include "kode/engine/io/sensitivity_layout.hpp"
 #include "kode/engine/sweep/ensemble_statistics.hpp"
 #include "kode/engine/sweep/sweep_plan.hpp"
 
@@ -69,7 +84,19 @@ namespace kode {
 struct SweepTotals {
   long long n_traj = 0;
   long long successful = 0;
+  long long with_sensitivity = 0;        // trajectories in the sensitivity statistics
   std::array<long long, 8> by_status{};  // trajectories per status code
+};
+
+// One chunk's data, as write_chunk stores it.
+struct SweepChunk {
+  std::vector<double> params;  // [count][n_param]
+  std::vector<double> y0;      // [count][n_state]
+  BatchResult result;
+  std::vector<double> ys_observed;         // as result.ys with plan.observation, else empty
+  SensitivityArrays sensitivity;           // with plan.sensitivity: the chunk's rows
+  std::vector<EnsembleStatistics> blocks;  // chunk_block_statistics
+  std::vector<EnsembleStatistics> sensitivity_blocks;  // chunk_sensitivity_statistics
 };
 
 class SweepFile {
@@ -90,11 +117,7 @@ class SweepFile {
   const std::vector<std::int8_t>& chunks_done_at_open() const;
 
   // Independent: the rows of chunk c, its statistics blocks, then its mark.
-  // params [count][n_param], y0 [count][n_state]; ys_observed as result.ys
-  // when plan.observation is enabled, else ignored.
-  void write_chunk(long long c, const std::vector<double>& params, const std::vector<double>& y0,
-                   const BatchResult& result, const std::vector<EnsembleStatistics>& blocks,
-                   const std::vector<double>& ys_observed);
+  void write_chunk(long long c, const SweepChunk& chunk);
 
   // Collective.
   void close();
@@ -109,6 +132,12 @@ class SweepFile {
   std::unique_ptr<Impl> impl_;
 };
 
+// The /sensitivity datasets of the plan's method (sensitivity_layout.hpp),
+// and those of them the file keeps per trajectory: the ones growing with the
+// save times only when the trajectories themselves are kept.
+std::vector<SensitivityDataset> all_sensitivity_datasets(const SweepPlan& plan);
+std::vector<SensitivityDataset> sensitivity_row_datasets(const SweepPlan& plan);
+
 // The bytes of raw data the file of `plan` preallocates (every dataset of the
 // layout above; HDF5's metadata, a few kB, comes on top). A double, since a
 // mistyped sweep can ask for more than 2^64 bytes.
@@ -118,5 +147,11 @@ double planned_data_bytes(const SweepPlan& plan);
 // [k B, (k+1) B) of the chunk, successful ones only, in index order.
 std::vector<EnsembleStatistics> chunk_block_statistics(const SweepPlan& plan,
                                                        const BatchResult& result);
+
+// The same blocks over the chunk's sensitivity rows (sensitivity_layout.hpp)
+// of its successful trajectories whose row is finite.
+std::vector<EnsembleStatistics> chunk_sensitivity_statistics(const SweepPlan& plan,
+                                                             const BatchResult& result,
+                                                             const SensitivityArrays& sensitivity);
 
 }  // namespace kode

@@ -9,6 +9,7 @@
 
 #include "kode/engine/config/config.hpp"
 #include "kode/engine/io/hdf5_writer.hpp"
+#include "kode/engine/io/sensitivity_layout.hpp"
 
 namespace kode {
 
@@ -18,6 +19,8 @@ namespace {
 
 const char* const counter_names[] = {"num_steps", "num_accepted", "num_rejected"};
 const char* const block_names[] = {"block_mean", "block_m2", "block_min", "block_max"};
+const char* const sensitivity_block_names[] = {"sweep/sensitivity_block_mean",
+                                               "sweep/sensitivity_block_m2"};
 
 // The resolved config without what may differ between the parts of one
 // sweep: [output] file, [sweep] slice_index/slice_count, and [sweep]
@@ -112,6 +115,24 @@ PartHeader read_header(const std::string& path) {
   return p;
 }
 
+// Statistics blocks from their stored counts and the first `n_parts` of
+// mean, m2, min, max ([n_blocks][width] each).
+std::vector<EnsembleStatistics> blocks_from(const std::vector<std::int64_t>& counts,
+                                            const std::vector<double> (&values)[4], int n_parts,
+                                            size_t width) {
+  std::vector<EnsembleStatistics> blocks;
+  for (size_t b = 0; b < counts.size(); ++b) {
+    EnsembleStatistics s(width);
+    s.count = counts[b];
+    std::vector<double>* parts[4] = {&s.mean, &s.m2, &s.min, &s.max};
+    for (int k = 0; k < n_parts; ++k)
+      parts[k]->assign(values[k].begin() + static_cast<std::ptrdiff_t>(b * width),
+                       values[k].begin() + static_cast<std::ptrdiff_t>((b + 1) * width));
+    blocks.push_back(std::move(s));
+  }
+  return blocks;
+}
+
 // Copies the chunks of one part into the merged file, one chunk at a time.
 void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_begin,
                long long chunk_end, SweepFile& out) {
@@ -134,12 +155,24 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
   Handle block_count = open_dataset(h5, file.get(), "sweep/block_count");
   for (int k = 0; k < 4; ++k)
     blocks[k] = open_dataset(h5, file.get(), std::string("sweep/") + block_names[k]);
+  const std::vector<SensitivityDataset> sensitivity_rows = sensitivity_row_datasets(plan);
+  std::vector<Handle> sensitivity;
+  for (const SensitivityDataset& d : sensitivity_rows)
+    sensitivity.push_back(open_dataset(h5, file.get(), std::string("sensitivity/") + d.name));
+  Handle sensitivity_block_count, sensitivity_blocks[2];
+  const hsize_t n_row = sensitivity_row_size(all_sensitivity_datasets(plan));
+  if (!plan.sensitivity.empty()) {
+    sensitivity_block_count = open_dataset(h5, file.get(), "sweep/sensitivity_block_count");
+    for (int k = 0; k < 2; ++k)
+      sensitivity_blocks[k] = open_dataset(h5, file.get(), sensitivity_block_names[k]);
+  }
 
   const hsize_t B = static_cast<hsize_t>(plan.block_size);
   for (long long c = chunk_begin; c < chunk_end; ++c) {
     const hsize_t row = static_cast<hsize_t>(plan.chunk_first(c) - part.first_traj);
     const hsize_t n = static_cast<hsize_t>(plan.chunk_count(c));
-    BatchResult r;
+    SweepChunk chunk;
+    BatchResult& r = chunk.result;
     r.n_traj = static_cast<int>(n);
     r.n_state = static_cast<int>(n_state);
     r.ts = plan.spec.ts;
@@ -149,7 +182,7 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
                                                  {n, n_save, n_state})
                             : std::vector<double>(n * width, 0.0);
     // Copied as stored: the parts' observations are those of one run.
-    const std::vector<double> observed =
+    chunk.ys_observed =
         plan.observation.enabled()
             ? read_block<double>(h5, ys_observed.get(), "ys_observed", H5T_NATIVE_DOUBLE,
                                  {row, 0, 0}, {n, n_save, n_state})
@@ -159,10 +192,18 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
     for (int k = 0; k < 3; ++k)
       *targets[k] =
           read_block<int>(h5, counters[k].get(), counter_names[k], H5T_NATIVE_INT, {row}, {n});
-    const auto p =
+    chunk.params =
         read_block<double>(h5, params.get(), "params", H5T_NATIVE_DOUBLE, {row, 0}, {n, n_param});
-    const auto y =
-        read_block<double>(h5, y0.get(), "y0", H5T_NATIVE_DOUBLE, {row, 0}, {n, n_state});
+    chunk.y0 = read_block<double>(h5, y0.get(), "y0", H5T_NATIVE_DOUBLE, {row, 0}, {n, n_state});
+    chunk.sensitivity.method = plan.sensitivity.method;
+    for (size_t k = 0; k < sensitivity_rows.size(); ++k) {
+      const SensitivityDataset& d = sensitivity_rows[k];
+      std::vector<hsize_t> start(d.row_dims.size() + 1, 0), count{n};
+      start[0] = row;
+      count.insert(count.end(), d.row_dims.begin(), d.row_dims.end());
+      chunk.sensitivity.array(d.name) =
+          read_block<double>(h5, sensitivity[k].get(), d.name, H5T_NATIVE_DOUBLE, start, count);
+    }
 
     // The chunk's statistics blocks, as stored (chunks hold whole blocks).
     const hsize_t first_block = row / B, nb = (n + B - 1) / B;
@@ -172,19 +213,24 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
     for (int k = 0; k < 4; ++k)
       values[k] = read_block<double>(h5, blocks[k].get(), block_names[k], H5T_NATIVE_DOUBLE,
                                      {first_block, 0, 0}, {nb, n_save, n_state});
-    std::vector<EnsembleStatistics> stats;
-    for (hsize_t b = 0; b < nb; ++b) {
-      EnsembleStatistics s(width);
-      s.count = counts[b];
-      std::vector<double>* parts[4] = {&s.mean, &s.m2, &s.min, &s.max};
-      for (int k = 0; k < 4; ++k)
-        parts[k]->assign(values[k].begin() + static_cast<std::ptrdiff_t>(b * width),
-                         values[k].begin() + static_cast<std::ptrdiff_t>((b + 1) * width));
-      stats.push_back(std::move(s));
+    chunk.blocks = blocks_from(counts, values, 4, width);
+    if (!plan.sensitivity.empty()) {
+      const auto s_counts = read_block<std::int64_t>(h5, sensitivity_block_count.get(),
+                                                     "sweep/sensitivity_block_count",
+                                                     H5T_NATIVE_INT64, {first_block}, {nb});
+      std::vector<double> s_values[4];
+      for (int k = 0; k < 2; ++k)
+        s_values[k] =
+            read_block<double>(h5, sensitivity_blocks[k].get(), sensitivity_block_names[k],
+                               H5T_NATIVE_DOUBLE, {first_block, 0}, {nb, n_row});
+      chunk.sensitivity_blocks = blocks_from(s_counts, s_values, 2, static_cast<size_t>(n_row));
     }
-    out.write_chunk(c, p, y, r, stats, observed);
+    out.write_chunk(c, chunk);
   }
-  for (Handle* h : {&params, &y0, &status, &ys, &ys_observed, &block_count}) *h = Handle();
+  for (Handle* h : {&params, &y0, &status, &ys, &ys_observed, &block_count,
+                    &sensitivity_block_count, &sensitivity_blocks[0], &sensitivity_blocks[1]})
+    *h = Handle();
+  sensitivity.clear();
   for (Handle& h : counters) h = Handle();
   for (Handle& h : blocks) h = Handle();
   h5.ok(file.close(), "H5Fclose");

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "kode/engine/config/problem_from_config.hpp"
+#include "kode/engine/io/hdf5_file.hpp"
 
 namespace kode {
 
@@ -30,6 +31,7 @@ void design_inputs(const Config& config, const std::string& section,
 std::string resolved_sweep_text(const SweepPlan& plan, const Config& config) {
   std::ostringstream out;
   out << resolved_solve_text(*plan.model, plan.spec, plan.observation, config);
+  out << resolved_sensitivity_text(plan.sensitivity);
   // Design values as written: they are parsed deterministically, so the
   // text gives the same values.
   const auto& names = plan.design.names();
@@ -72,12 +74,6 @@ SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& mode
     throw ConfigError(config.describe("save.dense") +
                       ": kode sweep stores save times only (save.dense is for kode solve)");
 
-  for (const std::string& key : config.keys())
-    if (key.rfind("sensitivity.", 0) == 0 || key.rfind("loss.", 0) == 0)
-      throw ConfigError(config.describe(key) +
-                        ": sensitivities in kode sweep are not implemented yet (kode solve "
-                        "computes them for one trajectory)");
-
   const auto file = config.text("output.file");
   if (!file)
     throw ConfigError(
@@ -98,6 +94,7 @@ SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& mode
     throw ConfigError(
         "no save times: save.ts is absent and save.t1 = false; kode sweep needs at least one "
         "(give save.ts, or output.save = final)");
+  plan.sensitivity = sensitivity_from_config(config, *plan.model, plan.spec);
 
   // ---- the design ----
   const auto seed = config.integer("sweep.seed").value_or(0);
@@ -159,6 +156,13 @@ SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& mode
 
   plan.config_text = resolved_sweep_text(plan, config);
   return plan;
+}
+
+void check_sweep_loss_data(const SweepPlan& plan, const std::string& what) {
+  const SensitivitySetup& s = plan.sensitivity;
+  if (s.method == "adjoint" && s.loss.kind == LossKind::mse)
+    read_loss_data(s.loss_data_file, s.loss_dataset, plan.n_traj - 1, 1, plan.spec.ts,
+                   plan.model->state_names, what);
 }
 
 }  // namespace kode

@@ -25,6 +25,10 @@
 //            saves at t1 only, whatever save.ts says)
 //   [noise]  observation_sigma, observation_seed (problem_from_config.hpp):
 //            /ys_observed beside /ys; an error with save = statistics
+//   [sensitivity], [loss]  as for `kode solve` (problem_from_config.hpp):
+//            /sensitivity datasets per trajectory and their ensemble mean
+//            and mean square (sweep_file.hpp); the loss data of trajectory i
+//            is row i of the data file (check_sweep_loss_data)
 #pragma once
 
 #include <cstdint>
@@ -34,6 +38,7 @@
 #include "kode/engine/batch/observation_noise.hpp"
 #include "kode/engine/batch/solve_spec.hpp"
 #include "kode/engine/config/config.hpp"
+#include "kode/engine/config/problem_from_config.hpp"
 #include "kode/engine/models/model_registry.hpp"
 #include "kode/engine/sweep/sweep_design.hpp"
 
@@ -59,6 +64,7 @@ struct SweepPlan {
   std::string output_file;
   std::string output_save = "trajectories";
   ObservationNoise observation;  // enabled: /ys_observed beside /ys
+  SensitivitySetup sensitivity;  // empty: no /sensitivity
   std::string config_text;       // the resolved config (root attribute `config`)
   // The slice this run computes: chunks [chunk_begin, chunk_end). Whole
   // chunks, and chunks hold whole statistics blocks, so a slice's rows and
@@ -91,5 +97,11 @@ struct SweepPlan {
 
 // Throws ConfigError naming the key and the bad value.
 SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& models);
+
+// With an mse loss: checks that [loss] data holds trajectories 0 ..
+// n_traj - 1 at the sweep's save times (reads the last one). ConfigError
+// naming `what` (the key) otherwise. Separate from the plan, which `kode
+// merge` rebuilds without the data file.
+void check_sweep_loss_data(const SweepPlan& plan, const std::string& what);
 
 }  // namespace kode

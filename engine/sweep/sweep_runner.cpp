@@ -4,8 +4,8 @@
 #include <thread>
 #include <vector>
 
-#include "kode/engine/batch/observation_noise.hpp"
 #include "kode/engine/mpi/mpi_check.hpp"
+#include "kode/engine/sweep/chunk_solver.hpp"
 
 namespace kode {
 
@@ -18,30 +18,10 @@ bool stop_requested(const SweepRunOptions& options) {
 }
 
 // Solves chunk c and writes it, mark included.
-void compute_chunk(const SweepPlan& plan, SweepFile& file, long long c,
-                   const SweepRunOptions& options, AnyBatchSolver& solver, BatchResult& result) {
-  const long long first = plan.chunk_first(c);
-  const int count = plan.chunk_count(c);
-  const int n_param = plan.model->n_param, n_state = plan.model->n_state;
-  const int n_names = plan.design.n_names();
-  std::vector<double> values(static_cast<size_t>(count) * n_names);
-  plan.design.fill(first, count, values.data());
-  // Design names are params.<p> (model order) then y0.<s> (sweep_plan).
-  std::vector<double> params(static_cast<size_t>(count) * n_param);
-  std::vector<double> y0(static_cast<size_t>(count) * n_state);
-  for (size_t i = 0; i < static_cast<size_t>(count); ++i) {
-    const double* row = values.data() + i * n_names;
-    for (int j = 0; j < n_param; ++j) params[i * n_param + j] = row[j];
-    for (int s = 0; s < n_state; ++s) y0[i * n_state + s] = row[n_param + s];
-  }
-  // SDE paths (and observation noise) are keyed by the global trajectory index.
-  SolveSpec spec = plan.spec;
-  spec.first_trajectory = static_cast<std::uint64_t>(first);
-  solver.solve(spec, params, y0, count, result);
-  const std::vector<double> ys_observed =
-      plan.observation.enabled() ? observe_states(plan.observation, result, spec.first_trajectory)
-                                 : std::vector<double>{};
-  file.write_chunk(c, params, y0, result, chunk_block_statistics(plan, result), ys_observed);
+void compute_chunk(SweepFile& file, long long c, const SweepRunOptions& options,
+                   ChunkSolver& solver, SweepChunk& chunk) {
+  solver.solve(c, chunk);
+  file.write_chunk(c, chunk);
   if (options.test_chunk_delay_ms > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(options.test_chunk_delay_ms));
 }
@@ -53,14 +33,14 @@ double seconds_since(Clock::time_point start) {
 // Returns the number of chunks this rank computed.
 long long run_static(const SweepPlan& plan, SweepFile& file, const std::vector<long long>& pending,
                      const SweepRunOptions& options, int rank, int n_ranks, long long done_before,
-                     Clock::time_point start, AnyBatchSolver& solver, BatchResult& result) {
+                     Clock::time_point start, ChunkSolver& solver, SweepChunk& chunk) {
   const long long n_pending = static_cast<long long>(pending.size());
   long long computed = 0, done = done_before;
   for (long long round = 0; round * n_ranks < n_pending; ++round) {
     const long long k = round * n_ranks + rank;
     long long local[2] = {0, 0};  // stop requests, trajectories finished
     if (k < n_pending) {
-      compute_chunk(plan, file, pending[static_cast<size_t>(k)], options, solver, result);
+      compute_chunk(file, pending[static_cast<size_t>(k)], options, solver, chunk);
       ++computed;
       local[1] = plan.chunk_count(pending[static_cast<size_t>(k)]);
     }
@@ -78,7 +58,7 @@ long long run_static(const SweepPlan& plan, SweepFile& file, const std::vector<l
 
 long long run_dynamic(const SweepPlan& plan, SweepFile& file, const std::vector<long long>& pending,
                       const SweepRunOptions& options, int rank, int n_ranks, long long done_before,
-                      Clock::time_point start, AnyBatchSolver& solver, BatchResult& result) {
+                      Clock::time_point start, ChunkSolver& solver, SweepChunk& chunk) {
   const long long n_pending = static_cast<long long>(pending.size());
   long long counter = 0;  // the next pending chunk to hand out (rank 0's memory)
   MPI_Win win = MPI_WIN_NULL;
@@ -104,7 +84,7 @@ long long run_dynamic(const SweepPlan& plan, SweepFile& file, const std::vector<
     const long long k = fetch_add(1);
     if (k >= n_pending) break;
     const long long c = pending[static_cast<size_t>(k)];
-    compute_chunk(plan, file, c, options, solver, result);
+    compute_chunk(file, c, options, solver, chunk);
     ++computed;
     computed_trajectories += plan.chunk_count(c);
     if (rank == 0 && options.progress) {
@@ -142,16 +122,16 @@ SweepOutcome run_sweep(const SweepPlan& plan, const RunAttributes& attributes,
   }
 
   // One solver for all of this rank's chunks: its device buffers and the
-  // result's host vectors are allocated once, not per chunk.
-  const std::unique_ptr<AnyBatchSolver> solver = plan.model->make_solver(plan.spec.method);
-  BatchResult result;
+  // chunk's host vectors are allocated once, not per chunk.
+  ChunkSolver solver(plan);
+  SweepChunk chunk;
   // With one rank there is nothing to balance (and the file is the same by
   // construction); some MPI builds also offer no RMA window to a singleton.
   const long long computed = plan.schedule == "dynamic" && n_ranks > 1
                                  ? run_dynamic(plan, file, pending, options, rank, n_ranks,
-                                               done_before, start, *solver, result)
+                                               done_before, start, solver, chunk)
                                  : run_static(plan, file, pending, options, rank, n_ranks,
-                                              done_before, start, *solver, result);
+                                              done_before, start, solver, chunk);
   file.close();
 
   long long computed_all = 0;

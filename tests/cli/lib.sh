@@ -137,7 +137,7 @@ same_dataset() {
 # The datasets of a file (netCDF dimensions without data excluded).
 datasets() {
   h5ls -r "$1" | awk '$2 == "Dataset" { print $1 }' |
-    grep -v -e '^/sweep/block$' -e '^/sweep/chunk_index$'
+    grep -v -e '^/sweep/block$' -e '^/sweep/chunk_index$' -e '^/sweep/sensitivity_row$'
 }
 
 # same_data A B [EXCLUDED...]: every dataset of A equals B's exactly.

@@ -69,9 +69,9 @@ PY
     expect_rc 2
     expect_stderr_has "sensitivity.method" "SDE"
     run_kode sweep lv.ini --params.alpha='linspace(1,2,3)' --output.file=a.h5 \
-      --sensitivity.method=forward
+      --sensitivity.method=adjoint
     expect_rc 2
-    expect_stderr_has "sensitivity.method" "kode sweep"
+    expect_stderr_has "loss.kind"
     [ "$before" = "$(snapshot)" ] || fail "bad sensitivity input created or changed a file" ;;
   adjoint_state)
     # The gradient of x(t1) (weights 1, 0 at the final time) is the forward

@@ -93,6 +93,16 @@ slices() {
   done
 }
 
+# exact_values FILE DATASET [h5dump -s/-c options]: the values at full
+# precision, one per line.
+exact_values() {
+  local file=$1 ds=$2
+  shift 2
+  h5dump -m %.17g -y -w 0 -d "$ds" "$@" "$file" |
+    awk '/^ *DATA \{/ { on = 1; next } on && /^ *\}/ { exit } on { print }' |
+    tr ',' '\n' | sed -e 's/^ *//' -e 's/ *$//' -e '/^$/d'
+}
+
 case "$CASE" in
   ranks_and_chunks)
     reference
@@ -391,6 +401,104 @@ case "$CASE" in
     run_kode merge out.h5
     expect_rc 2
     expect_stderr_has "part file" ;;
+  sensitivity_forward)
+    # Forward sensitivities: the file is the same bit for bit on 1 or 2
+    # ranks, with another chunk and either schedule; a trajectory's rows are
+    # kode solve's for its parameters; the ensemble mean and mean square are
+    # those of the rows; save = statistics keeps the same ensemble only.
+    printf '[sensitivity]\nmethod = forward\n' >>sweep.ini
+    reference
+    mpi 2 sweep sweep.ini --output.file=r2.h5 --quiet
+    expect_rc 0
+    same_data ref.h5 r2.h5
+    mpi 2 sweep sweep.ini --output.file=r2d.h5 --sweep.chunk=3072 --sweep.schedule=dynamic --quiet
+    expect_rc 0
+    same_data ref.h5 r2d.h5 /sweep/chunk_done
+    h5ls ref.h5/sensitivity/dys_dparams | grep -q '{8192, 21, 2, 2}' ||
+      fail "dys_dparams shape: $(h5ls ref.h5/sensitivity/dys_dparams)"
+    h5ls ref.h5/sensitivity/ensemble/dys_dy0_mean_square | grep -q '{21, 2, 2}' ||
+      fail "dys_dy0_mean_square shape"
+    [ "$(h5_values ref.h5 /sensitivity/ensemble/count -a)" = 8192 ] || fail "sensitivity count"
+    # Trajectory 777 against kode solve with its values (CSV columns: t, x, v,
+    # dx_dzeta, dx_domega, dx_dx0, dx_dv0, dv_dzeta, ...).
+    zeta=$(exact_values ref.h5 /params -s 777,0 -c 1,1)
+    omega=$(exact_values ref.h5 /params -s 777,1 -c 1,1)
+    v0=$(exact_values ref.h5 /y0 -s 777,1 -c 1,1)
+    grep -v -e '^\[sweep\]' -e '^design' -e '^samples' -e '^seed' -e '^chunk' -e '^file' sweep.ini |
+      sed -e "s/^zeta = .*/zeta = $zeta/" -e "s/^omega = .*/omega = $omega/" -e "s/^v = .*/v = $v0/" \
+        -e '/^\[output\]/d' >one.ini
+    run_kode solve one.ini
+    expect_rc 0
+    solve_row=$(echo "$OUT" | awk -F, 'NR == 12 { for (k = 4; k <= 11; ++k) printf "%.17g\n", $k }')
+    exact_values ref.h5 /sensitivity/dys_dparams -s 777,10,0,0 -c 1,1,2,2 >p.txt
+    exact_values ref.h5 /sensitivity/dys_dy0 -s 777,10,0,0 -c 1,1,2,2 >y.txt
+    # The file's order: [dx_dzeta dx_domega] [dv_dzeta dv_domega], then dy0.
+    file_row=$( (sed -n 1,2p p.txt; sed -n 1,2p y.txt; sed -n 3,4p p.txt; sed -n 3,4p y.txt) |
+      awk '{printf "%.17g\n", $1}')
+    [ -n "$solve_row" ] && [ "$file_row" = "$solve_row" ] ||
+      fail "trajectory 777 at t = 5: file $(echo $file_row) vs solve $(echo $solve_row)"
+    # The ensemble mean of dx(t=10)/domega over the rows (awk, 1e-12 relative).
+    mean=$(exact_values ref.h5 /sensitivity/dys_dparams | awk 'NR % 84 == 82 { s += $1; n++ } END { printf "%.17g", s / n }')
+    stored=$(exact_values ref.h5 /sensitivity/ensemble/dys_dparams_mean -s 20,0,1 -c 1,1,1)
+    awk -v m="$mean" -v s="$stored" 'BEGIN { d = m - s; if (d < 0) d = -d; a = s < 0 ? -s : s; exit !(d <= 1e-12 * a + 1e-15) }' ||
+      fail "ensemble mean of dx(10)/domega: stored $stored, rows $mean"
+    mpi 2 sweep sweep.ini --output.file=stats.h5 --output.save=statistics --quiet
+    expect_rc 0
+    h5ls -r stats.h5 | grep -q 'dys_dparams ' && fail "save = statistics kept dys_dparams"
+    for ds in dys_dparams_mean dys_dparams_mean_square dys_dy0_mean dys_dy0_mean_square; do
+      same_dataset ref.h5 stats.h5 /sensitivity/ensemble/$ds
+    done ;;
+  sensitivity_adjoint)
+    # The discrete adjoint of an mse loss against the noisy observations of
+    # another sweep: bit-identical after kill -9 and --resume, and when
+    # merged from slices; a checkpoint budget too small is said, with NaN.
+    mpi 1 sweep sweep.ini --output.file=data.h5 --noise.observation_sigma=0.05 --quiet
+    expect_rc 0
+    printf '[sensitivity]\nmethod = adjoint\ncheckpoints = 32\n[loss]\nkind = mse\ndata = data.h5\n' >>sweep.ini
+    run_kode check sweep.ini
+    expect_rc 0
+    expect_stdout_has "sensitivity: adjoint, 32 checkpoints" "data.h5"
+    reference
+    h5ls ref.h5/sensitivity/dloss_dparams | grep -q '{8192, 2}' || fail "dloss_dparams shape"
+    h5ls ref.h5/sensitivity/ensemble/loss_mean | grep -q 'SCALAR' || fail "loss_mean shape"
+    [ "$(h5_values ref.h5 /sensitivity/ensemble/count -a)" = 8192 ] || fail "sensitivity count"
+    interrupt KILL 1.5
+    expect_partial
+    mpi 2 sweep sweep.ini --resume --quiet
+    expect_rc 0
+    same_data ref.h5 out.h5
+    slices 3
+    run_kode merge merged.h5 part_1.h5 part_0.h5 part_2.h5 --quiet
+    expect_rc 0
+    same_data ref.h5 merged.h5
+    mpi 2 sweep sweep.ini --output.file=few.h5 --sensitivity.checkpoints=8 --quiet
+    expect_rc 0
+    expect_stderr_has "without a gradient" "sensitivity.checkpoints = 8"
+    count=$(h5_values few.h5 /sensitivity/ensemble/count -a)
+    [ "$count" -lt 8192 ] || fail "too few checkpoints, yet $count gradients counted"
+    h5_values few.h5 /sensitivity/dloss_dparams | grep -qi nan || fail "no NaN gradients" ;;
+  sensitivity_bad_input)
+    mpi 1 sweep sweep.ini --output.file=data.h5 --sweep.chunk=1024 --params.zeta=0.5 \
+      --params.omega=1 --sweep.samples=100 --output.save=trajectories --quiet
+    expect_rc 0
+    printf '[sensitivity]\nmethod = adjoint\n[loss]\nkind = mse\ndata = data.h5\ndataset = ys\n' >>sweep.ini
+    before=$(snapshot)
+    mpi 2 sweep sweep.ini
+    expect_rc 2
+    expect_stderr_has "loss.data" "100 trajectories"
+    run_kode check sweep.ini
+    expect_rc 2
+    expect_stderr_has "loss.data" "100 trajectories"
+    mpi 1 sweep sweep.ini --loss.data=missing.h5
+    expect_rc 2
+    expect_stderr_has "loss.data" "missing.h5"
+    mpi 1 sweep sweep.ini --loss.kind=state
+    expect_rc 2
+    expect_stderr_has "loss.weights"
+    mpi 1 sweep sweep.ini --sensitivity.method=backwards
+    expect_rc 2
+    expect_stderr_has "sensitivity.method" "backwards"
+    [ "$(snapshot)" = "$before" ] || fail "files changed" ;;
   *) fail "unknown case '$CASE'" ;;
 esac
 exit 0
