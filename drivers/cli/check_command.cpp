@@ -50,8 +50,12 @@ std::string sensitivity_summary(const SensitivitySetup& sens, long long n_save) 
   if (sens.method == "forward")
     out << "  sensitivity: forward (d state / d params and d state / d y0 at "
         << counted(n_save, "save time") << ")\n";
-  if (sens.method == "adjoint")
-    out << "  sensitivity: adjoint, " << sens.checkpoints << " checkpoints; loss "
+  if (sens.has_loss())
+    out << "  sensitivity: "
+        << (sens.method == "adjoint"
+                ? "adjoint, " + std::to_string(sens.checkpoints) + " checkpoints"
+                : std::string("backsolve (continuous adjoint)"))
+        << "; loss "
         << (sens.loss.kind == LossKind::mse
                 ? "mse against /" + sens.loss_dataset + " of " + sens.loss_data_file
                 : std::string("state (weighted states at ") +
@@ -156,7 +160,7 @@ int check_command(const std::vector<std::string>& args, CommandContext& context)
   if (p.model->sde) out << "  " << noise_summary(*p.model, s) << "\n";
   const SensitivitySetup& sens = p.sensitivity;
   // The data must fit the run: read (and check) it as the run would.
-  if (sens.method == "adjoint" && sens.loss.kind == LossKind::mse)
+  if (sens.has_loss() && sens.loss.kind == LossKind::mse)
     read_loss_data(sens.loss_data_file, sens.loss_dataset, 0, 1, s.ts, p.model->state_names,
                    run.config.describe("loss.data"));
   out << sensitivity_summary(sens, static_cast<long long>(s.ts.size()));

@@ -17,7 +17,8 @@ const char* const solve_summary =
     "[output] file it prints CSV on stdout: a header t,<state names> and one row\n"
     "per save time at full double precision (with [noise] observation_sigma,\n"
     "columns <state>_observed follow; with [sensitivity] method = forward, the\n"
-    "derivatives d<state>_d<param> and d<state>_d<state>0; with method = adjoint,\n"
+    "derivatives d<state>_d<param> and d<state>_d<state>0; with method = adjoint\n"
+    "or backsolve,\n"
     "one row: loss,dloss_d<param>...,dloss_d<state>0...); with [output] file it\n"
     "writes the HDF5\n"
     "result file (FILE.partial, renamed to FILE when complete).\n"
@@ -100,15 +101,21 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
   SensitivityArrays sensitivity;
   const SensitivitySetup& sens = p.sensitivity;
   sensitivity.method = sens.method;
-  if (sens.method == "adjoint") {
+  int backward_status = 0;  // backsolve: the backward solve's status
+  if (sens.has_loss()) {
     LossSpec loss = sens.loss;
     if (loss.kind == LossKind::mse)
       loss.data = read_loss_data(sens.loss_data_file, sens.loss_dataset, 0, 1, p.spec.ts,
                                  p.model->state_names, run.config.describe("loss.data"));
     AdjointResult adjoint;
-    p.model->make_adjoint_solver(p.spec.method)
-        ->solve(p.spec, loss, p.params, p.y0, 1, adjoint, sens.checkpoints);
-    if (adjoint.status.at(0) == 0 && !adjoint.gradient_ok.at(0))
+    const auto solver = p.model->make_adjoint_solver(p.spec.method);
+    if (sens.method == "backsolve") {
+      solver->backsolve(p.spec, loss, p.params, p.y0, 1, adjoint);
+      backward_status = adjoint.backward_status.at(0);
+    } else {
+      solver->solve(p.spec, loss, p.params, p.y0, 1, adjoint, sens.checkpoints);
+    }
+    if (sens.method == "adjoint" && adjoint.status.at(0) == 0 && !adjoint.gradient_ok.at(0))
       throw ConfigError("sensitivity.checkpoints = " + std::to_string(sens.checkpoints) +
                         " cannot hold the adjoint of " +
                         std::to_string(adjoint.num_accepted.at(0)) +
@@ -137,13 +144,20 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
     write_result_file(p.output_file, arguments.overwrite, result,
                       ResultLabels{p.model->state_names, p.model->param_names}, p.params, p.y0,
                       attributes, p.observation, ys_observed, sensitivity);
-  } else if (sens.method == "adjoint") {
+  } else if (sens.has_loss()) {
     print_gradient_csv(*p.model, sensitivity);
   } else {
     print_csv(result, *p.model, ys_observed, sensitivity);
   }
 
   const auto status = static_cast<Status>(result.status.at(0));
+  if ((status == Status::success || status == Status::event_occurred) && backward_status != 0) {
+    std::cerr << "kode: the backward (adjoint) solve of backsolve stopped early: status "
+              << backward_status << " (" << status_name(static_cast<Status>(backward_status))
+              << "); the gradient is nan (sensitivity.method = adjoint differentiates the "
+                 "forward steps and needs no backward solve)\n";
+    return exit_trajectory_failed;
+  }
   if (status == Status::success || status == Status::event_occurred) return exit_ok;
   std::cerr << "kode: trajectory stopped early: status " << static_cast<int>(status) << " ("
             << status_name(status) << ") after " << result.num_steps.at(0) << " steps ("

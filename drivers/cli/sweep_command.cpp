@@ -118,7 +118,9 @@ std::string sensitivity_warning(const SweepPlan& plan, const SweepTotals& t) {
   if (!plan.sensitivity.empty() && missing > 0) {
     out << "kode sweep: warning: "
         << counted(missing, "successful trajectory", "successful trajectories") << " without "
-        << (plan.sensitivity.method == "adjoint" ? "a gradient" : "finite sensitivities");
+        << (plan.sensitivity.has_loss() ? "a gradient" : "finite sensitivities");
+    if (plan.sensitivity.method == "backsolve")
+      out << " (the backward solve stopped early: see the solver limits)";
     if (plan.sensitivity.method == "adjoint")
       out << " (more accepted steps than sensitivity.checkpoints = " << plan.sensitivity.checkpoints
           << " can hold, about checkpoints^2 / 2: raise it)";

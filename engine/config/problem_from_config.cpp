@@ -355,15 +355,11 @@ SensitivitySetup sensitivity_from_config(const Config& config, const ModelInfo& 
     return p;
   }
   const std::string key = config.describe("sensitivity.method");
-  if (*method == "backsolve")
-    throw ConfigError(key +
-                      ": the backsolve method is not implemented yet; method = adjoint gives the "
-                      "same gradient (discrete, on the solver's mesh) with bounded memory");
-  if (*method != "forward" && *method != "adjoint") {
+  if (*method != "forward" && *method != "adjoint" && *method != "backsolve") {
     std::string msg = key + ": unknown sensitivity method";
     const std::string near = nearest_name(*method, {"forward", "adjoint", "backsolve"});
     if (!near.empty()) msg += "; did you mean '" + near + "'?";
-    throw ConfigError(msg + " (expected forward or adjoint)");
+    throw ConfigError(msg + " (expected forward, adjoint or backsolve)");
   }
   if (model.sde)
     throw ConfigError(key + ": model '" + model.name +
@@ -379,8 +375,13 @@ SensitivitySetup sensitivity_from_config(const Config& config, const ModelInfo& 
     return p;
   }
 
-  // ---- adjoint: the checkpoint budget and the loss ----
-  p.checkpoints = static_cast<int>(config.integer("sensitivity.checkpoints").value_or(256));
+  // ---- adjoint and backsolve: the checkpoint budget (adjoint) and the loss ----
+  if (*method == "backsolve" && config.has("sensitivity.checkpoints"))
+    throw ConfigError(config.describe("sensitivity.checkpoints") +
+                      ": backsolve keeps no checkpoints (O(1) memory: it solves the adjoint "
+                      "backwards); checkpoints are for method = adjoint");
+  if (*method == "adjoint")
+    p.checkpoints = static_cast<int>(config.integer("sensitivity.checkpoints").value_or(256));
   if (const auto c = config.integer("sensitivity.checkpoints"))
     if (*c < 2 || *c > 1000000)
       throw ConfigError(config.describe("sensitivity.checkpoints") +
@@ -482,8 +483,9 @@ std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
 std::string resolved_sensitivity_text(const SensitivitySetup& p) {
   std::ostringstream out;
   if (!p.empty()) out << "\n[sensitivity]\nmethod = " << p.method << "\n";
-  if (p.method == "adjoint") {
-    out << "checkpoints = " << p.checkpoints << "\n\n[loss]\n";
+  if (p.method == "adjoint" || p.method == "backsolve") {
+    if (p.method == "adjoint") out << "checkpoints = " << p.checkpoints << "\n";
+    out << "\n[loss]\n";
     if (p.loss.kind == LossKind::state) {
       std::vector<std::string> w;
       for (double x : p.loss.weights) w.push_back(exact(x));

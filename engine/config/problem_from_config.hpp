@@ -19,15 +19,19 @@ namespace kode {
 // [sensitivity] and [loss] as validated, for `kode solve` and `kode sweep`.
 struct SensitivitySetup {
   // "" (none), "forward" (dy/dp, dy/dy0 at the save times,
-  // engine/sensitivity/forward_sensitivity.hpp) or "adjoint" (the loss and its
-  // gradient, engine/sensitivity/adjoint_sensitivity.hpp, with `checkpoints`
-  // slots per trajectory and the loss below).
+  // engine/sensitivity/forward_sensitivity.hpp), "adjoint" (the loss below
+  // and its gradient by the discrete adjoint,
+  // engine/sensitivity/adjoint_sensitivity.hpp, with `checkpoints` slots per
+  // trajectory) or "backsolve" (the same by the continuous adjoint solved
+  // backwards).
   std::string method;
   int checkpoints = 0;
   LossSpec loss;               // without data: that is read from loss_data_file
   std::string loss_data_file;  // [loss] data (kind mse)
   std::string loss_dataset;    // [loss] dataset: ys_observed or ys
   bool empty() const { return method.empty(); }
+  // adjoint or backsolve: a loss and its gradient.
+  bool has_loss() const { return method == "adjoint" || method == "backsolve"; }
 };
 
 struct SingleProblem {

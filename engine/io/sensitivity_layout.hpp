@@ -5,7 +5,7 @@
 // Per trajectory (row-major, the trajectory slowest):
 //  forward: dys_dparams [n_traj, n_save, n_state, n_param]   time state param
 //           dys_dy0     [n_traj, n_save, n_state, n_state]   time state wrt_state
-//  adjoint: loss [n_traj], dloss_dparams [n_traj, n_param]   param
+//  adjoint, backsolve: loss [n_traj], dloss_dparams [n_traj, n_param]   param
 //           dloss_dy0 [n_traj, n_state]                      wrt_state
 // A trajectory's "sensitivity row" is its rows of these datasets one after
 // the other, in this order: the sample of the sweep's sensitivity
@@ -42,7 +42,7 @@ inline std::vector<SensitivityDataset> sensitivity_datasets(const std::string& m
   if (method == "forward")
     return {{"dys_dparams", {n_save, n_state, n_param}, {"time", "state", "param"}, true},
             {"dys_dy0", {n_save, n_state, n_state}, {"time", "state", "wrt_state"}, true}};
-  if (method == "adjoint")
+  if (method == "adjoint" || method == "backsolve")
     return {{"loss", {}, {}, false},
             {"dloss_dparams", {n_param}, {"param"}, false},
             {"dloss_dy0", {n_state}, {"wrt_state"}, false}};

@@ -80,6 +80,10 @@ class AnyAdjointSolver {
   virtual void solve(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
                      const std::vector<double>& y0, int n_traj, AdjointResult& out,
                      int checkpoints) = 0;
+  // The continuous adjoint solved backwards (AdjointSolver::backsolve).
+  virtual void backsolve(const SolveSpec& spec, const LossSpec& loss,
+                         const std::vector<double>& params, const std::vector<double>& y0,
+                         int n_traj, AdjointResult& out) = 0;
 };
 
 template <class Model, class Tableau>
@@ -90,6 +94,10 @@ class TypedAdjointSolver final : public AnyAdjointSolver {
              const std::vector<double>& y0, int n_traj, AdjointResult& out,
              int checkpoints) override {
     solver_.solve(spec, loss, params, y0, n_traj, out, checkpoints);
+  }
+  void backsolve(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
+                 const std::vector<double>& y0, int n_traj, AdjointResult& out) override {
+    solver_.backsolve(spec, loss, params, y0, n_traj, out);
   }
 
  private:

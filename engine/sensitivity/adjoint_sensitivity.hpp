@@ -15,6 +15,7 @@
 #include "kode/engine/batch/solve_batch.hpp"
 #include "kode/engine/batch/solve_spec.hpp"
 #include "kode/kernels/sensitivity/adjoint_trajectory.hpp"
+#include "kode/kernels/sensitivity/backsolve_adjoint.hpp"
 #include "kode/kernels/sensitivity/trajectory_loss.hpp"
 
 namespace kode {
@@ -35,9 +36,11 @@ struct AdjointResult {
   std::vector<double> sum_dloss_dparams;     // [n_param]: sum over the batch in trajectory order
   std::vector<std::int8_t> status;           // [n_traj] the forward solve's
   std::vector<int> num_steps, num_accepted;  // [n_traj]
-  std::vector<int> recomputed;               // [n_traj] attempted steps replayed
+  std::vector<int> recomputed;               // [n_traj] attempted steps replayed (backsolve:
+                                             // the backward solve's attempted steps)
   std::vector<int> slots_used;               // [n_traj] checkpoint slots used (<= checkpoints)
   std::vector<std::int8_t> gradient_ok;      // [n_traj]
+  std::vector<std::int8_t> backward_status;  // [n_traj] backsolve only: the backward solve's
 };
 
 template <class Model, class Tableau, class MemorySpace>
@@ -76,6 +79,49 @@ struct AdjointKernel {
   }
 };
 
+template <class Model, class Tableau, class MemorySpace>
+struct BacksolveKernel {
+  static constexpr int N = Model::n_state, P = Model::n_param;
+  Model model;
+  Kokkos::View<const double**, Kokkos::LayoutLeft, MemorySpace> params;
+  Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace> ts;
+  TrajectoryLoss<N, MemorySpace> loss;
+  Kokkos::View<const double***, Kokkos::LayoutLeft, MemorySpace> ys;    // the forward solve's
+  Kokkos::View<const double**, Kokkos::LayoutLeft, MemorySpace> y_end;  // [n_traj, N]
+  Kokkos::View<const std::int8_t*, MemorySpace> forward_status;
+  double t0, t1;
+  StepSizeControl control;
+  Kokkos::View<double*, MemorySpace> loss_out;
+  Kokkos::View<double**, Kokkos::LayoutLeft, MemorySpace> dloss_dp, dloss_dy0;
+  Kokkos::View<int**, Kokkos::LayoutLeft, MemorySpace> info;  // backward status, steps, accepted
+
+  KOKKOS_INLINE_FUNCTION void operator()(const int traj) const {
+    double p[P > 0 ? P : 1], y1[N], gy[N], gp[P > 0 ? P : 1];
+    for (int q = 0; q < P; ++q) p[q] = params(traj, q);
+    for (int i = 0; i < N; ++i) y1[i] = y_end(traj, i);
+    const int n_save = static_cast<int>(ts.extent(0));
+    double l = 0.0;
+    for (int j = 0; j < n_save; ++j) {
+      double y[N];
+      for (int i = 0; i < N; ++i) y[i] = ys(traj, j, i);
+      l += loss.value(traj, j, n_save, y);
+    }
+    StepCounts c;
+    Status s = static_cast<Status>(forward_status(traj));
+    if (s == Status::success)
+      s = backsolve_trajectory<Tableau, Model, N, P>(model, p, t0, t1, y1, ts, ys, loss, traj,
+                                                     control, gy, gp, c);
+    const bool ok = s == Status::success;
+    const double nan = math::quiet_nan();
+    loss_out(traj) = l;
+    for (int q = 0; q < P; ++q) dloss_dp(traj, q) = ok ? gp[q] : nan;
+    for (int i = 0; i < N; ++i) dloss_dy0(traj, i) = ok ? gy[i] : nan;
+    info(traj, 0) = static_cast<int>(s);
+    info(traj, 1) = c.num_steps;
+    info(traj, 2) = c.num_accepted;
+  }
+};
+
 template <class Model, class Tableau>
 class AdjointSolver {
   static_assert(!is_sde_method<Tableau>::value,
@@ -88,59 +134,21 @@ class AdjointSolver {
   static constexpr int N = Model::n_state, P = Model::n_param;
   static constexpr int default_checkpoints = 256;
 
-  explicit AdjointSolver(const Model& model = Model{}) : model_(model) {}
+  explicit AdjointSolver(const Model& model = Model{}) : model_(model), forward_(model) {}
 
-  // params [n_traj][n_param], y0 [n_traj][n_state] row-major; `checkpoints`
-  // bounds the per-trajectory memory (see adjoint_trajectory.hpp).
+  // The discrete adjoint. params [n_traj][n_param], y0 [n_traj][n_state]
+  // row-major; `checkpoints` bounds the per-trajectory memory (see
+  // adjoint_trajectory.hpp).
   void solve(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
              const std::vector<double>& y0, int n_traj, AdjointResult& r,
              int checkpoints = default_checkpoints) {
-    validate_solve_spec(spec);
     if (checkpoints < 2) throw std::invalid_argument("adjoint: checkpoints must be >= 2");
-    if (spec.ts.empty()) throw std::invalid_argument("adjoint: the loss needs save times");
-    const int n_save = static_cast<int>(spec.ts.size());
-    if (params.size() != static_cast<size_t>(n_traj) * P ||
-        y0.size() != static_cast<size_t>(n_traj) * N)
-      throw std::invalid_argument("adjoint: params/y0 sizes do not match the batch");
     const std::string label =
         std::string("kode::") + Model::name + "::" + Tableau::name + "::adjoint";
-    using Dev2 = Kokkos::View<double**, Kokkos::LayoutLeft, Mem>;
-    Dev2 d_params(Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::params"), n_traj, P);
-    Dev2 d_y0(Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::y0"), n_traj, N);
-    Kokkos::View<double*, Kokkos::LayoutLeft, Mem> d_ts(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::ts"), n_save);
-    auto h_params = Kokkos::create_mirror_view(d_params);
-    auto h_y0 = Kokkos::create_mirror_view(d_y0);
-    auto h_ts = Kokkos::create_mirror_view(d_ts);
-    for (int t = 0; t < n_traj; ++t) {
-      for (int q = 0; q < P; ++q) h_params(t, q) = params[static_cast<size_t>(t) * P + q];
-      for (int i = 0; i < N; ++i) h_y0(t, i) = y0[static_cast<size_t>(t) * N + i];
-    }
-    for (int j = 0; j < n_save; ++j) h_ts(j) = spec.ts[j];
-    Kokkos::deep_copy(d_params, h_params);
-    Kokkos::deep_copy(d_y0, h_y0);
-    Kokkos::deep_copy(d_ts, h_ts);
+    const Inputs in = upload(spec, loss, params, y0, n_traj, label);
 
-    Kernel k{model_, d_params, d_y0, d_ts, {}, {}, spec.t0, spec.t1, spec.control, {}, {}, {}, {}};
-    k.loss.kind = loss.kind;
-    k.loss.final_only = loss.final_only;
-    if (loss.kind == LossKind::state) {
-      if (loss.weights.size() != static_cast<size_t>(N))
-        throw std::invalid_argument("adjoint: loss weights need one value per state");
-      for (int i = 0; i < N; ++i) k.loss.weights[i] = loss.weights[i];
-    } else {
-      if (loss.data.size() != static_cast<size_t>(n_traj) * n_save * N)
-        throw std::invalid_argument("adjoint: mse data must be [n_traj][n_save][n_state]");
-      Kokkos::View<double***, Kokkos::LayoutLeft, Mem> d_data(
-          Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::data"), n_traj, n_save, N);
-      auto h_data = Kokkos::create_mirror_view(d_data);
-      for (int t = 0; t < n_traj; ++t)
-        for (int j = 0; j < n_save; ++j)
-          for (int i = 0; i < N; ++i)
-            h_data(t, j, i) = loss.data[(static_cast<size_t>(t) * n_save + j) * N + i];
-      Kokkos::deep_copy(d_data, h_data);
-      k.loss.data = d_data;
-    }
+    Kernel k{model_,  in.params,    in.y0, in.ts, in.loss, {}, spec.t0,
+             spec.t1, spec.control, {},    {},    {},      {}};
     // The workspace persists between calls (n_traj x checkpoints slots); it is
     // written before it is read, so it is never initialised.
     if (static_cast<int>(work_.checkpoints.extent(0)) != n_traj ||
@@ -155,17 +163,147 @@ class AdjointSolver {
           N + 2);
     }
     k.work = work_;
+    allocate_outputs(k, n_traj, 6, label);
+    Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+    ExecSpace().fence();
+    download(k, n_traj, r);
+    auto info = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.info);
+    for (int t = 0; t < n_traj; ++t) {
+      r.status.push_back(static_cast<std::int8_t>(info(t, 0)));
+      r.num_steps.push_back(info(t, 1));
+      r.num_accepted.push_back(info(t, 2));
+      r.recomputed.push_back(info(t, 3));
+      r.slots_used.push_back(info(t, 4));
+      r.gradient_ok.push_back(static_cast<std::int8_t>(info(t, 5)));
+    }
+  }
+
+  // The continuous adjoint solved backwards (backsolve_adjoint.hpp), after a
+  // plain forward solve for the states at the save times. O(1) memory per
+  // trajectory; its gradient differs from solve()'s by about the tolerance on
+  // a stable problem and can be wrong on a chaotic one. num_steps and
+  // num_accepted are the forward solve's; a failed backward solve gives NaN
+  // gradients, gradient_ok 0 and its status in backward_status.
+  void backsolve(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
+                 const std::vector<double>& y0, int n_traj, AdjointResult& r) {
+    const std::string label =
+        std::string("kode::") + Model::name + "::" + Tableau::name + "::backsolve";
+    const Inputs in = upload(spec, loss, params, y0, n_traj, label);
+    forward_.solve(spec, params, y0, n_traj, forward_result_);
+    const BatchResult& f = forward_result_;
+    const int n_save = static_cast<int>(spec.ts.size());
+    Kokkos::View<double***, Kokkos::LayoutLeft, Mem> ys(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::ys"), n_traj, n_save, N);
+    Kokkos::View<double**, Kokkos::LayoutLeft, Mem> y_end(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::y_end"), n_traj, N);
+    Kokkos::View<std::int8_t*, Mem> status(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::forward_status"), n_traj);
+    auto h_ys = Kokkos::create_mirror_view(ys);
+    auto h_end = Kokkos::create_mirror_view(y_end);
+    auto h_status = Kokkos::create_mirror_view(status);
+    for (int t = 0; t < n_traj; ++t) {
+      for (int j = 0; j < n_save; ++j)
+        for (int i = 0; i < N; ++i)
+          h_ys(t, j, i) = f.ys[(static_cast<size_t>(t) * n_save + j) * N + i];
+      for (int i = 0; i < N; ++i) h_end(t, i) = f.y_final[static_cast<size_t>(t) * N + i];
+      h_status(t) = f.status[static_cast<size_t>(t)];
+    }
+    Kokkos::deep_copy(ys, h_ys);
+    Kokkos::deep_copy(y_end, h_end);
+    Kokkos::deep_copy(status, h_status);
+
+    BacksolveKernel<Model, Tableau, Mem> k{model_, in.params, in.ts,   in.loss, ys,
+                                           y_end,  status,    spec.t0, spec.t1, spec.control,
+                                           {},     {},        {},      {}};
+    allocate_outputs(k, n_traj, 3, label);
+    Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+    ExecSpace().fence();
+    download(k, n_traj, r);
+    auto info = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.info);
+    for (int t = 0; t < n_traj; ++t) {
+      const auto backward = static_cast<std::int8_t>(info(t, 0));
+      r.status.push_back(f.status[static_cast<size_t>(t)]);
+      r.num_steps.push_back(f.num_steps[static_cast<size_t>(t)]);
+      r.num_accepted.push_back(f.num_accepted[static_cast<size_t>(t)]);
+      r.recomputed.push_back(info(t, 1));
+      r.slots_used.push_back(0);
+      r.gradient_ok.push_back(backward == 0 ? 1 : 0);
+      r.backward_status.push_back(backward);
+    }
+  }
+
+ private:
+  using Dev2 = Kokkos::View<double**, Kokkos::LayoutLeft, Mem>;
+  struct Inputs {
+    Dev2 params, y0;
+    Kokkos::View<double*, Kokkos::LayoutLeft, Mem> ts;
+    TrajectoryLoss<N, Mem> loss;
+  };
+
+  // Checks the batch and copies its inputs and the loss to the device.
+  Inputs upload(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
+                const std::vector<double>& y0, int n_traj, const std::string& label) const {
+    validate_solve_spec(spec);
+    if (spec.ts.empty()) throw std::invalid_argument("adjoint: the loss needs save times");
+    const int n_save = static_cast<int>(spec.ts.size());
+    if (params.size() != static_cast<size_t>(n_traj) * P ||
+        y0.size() != static_cast<size_t>(n_traj) * N)
+      throw std::invalid_argument("adjoint: params/y0 sizes do not match the batch");
+    Inputs in;
+    in.params =
+        Dev2(Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::params"), n_traj, P);
+    in.y0 = Dev2(Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::y0"), n_traj, N);
+    in.ts =
+        decltype(in.ts)(Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::ts"), n_save);
+    auto h_params = Kokkos::create_mirror_view(in.params);
+    auto h_y0 = Kokkos::create_mirror_view(in.y0);
+    auto h_ts = Kokkos::create_mirror_view(in.ts);
+    for (int t = 0; t < n_traj; ++t) {
+      for (int q = 0; q < P; ++q) h_params(t, q) = params[static_cast<size_t>(t) * P + q];
+      for (int i = 0; i < N; ++i) h_y0(t, i) = y0[static_cast<size_t>(t) * N + i];
+    }
+    for (int j = 0; j < n_save; ++j) h_ts(j) = spec.ts[j];
+    Kokkos::deep_copy(in.params, h_params);
+    Kokkos::deep_copy(in.y0, h_y0);
+    Kokkos::deep_copy(in.ts, h_ts);
+
+    in.loss.kind = loss.kind;
+    in.loss.final_only = loss.final_only;
+    if (loss.kind == LossKind::state) {
+      if (loss.weights.size() != static_cast<size_t>(N))
+        throw std::invalid_argument("adjoint: loss weights need one value per state");
+      for (int i = 0; i < N; ++i) in.loss.weights[i] = loss.weights[i];
+    } else {
+      if (loss.data.size() != static_cast<size_t>(n_traj) * n_save * N)
+        throw std::invalid_argument("adjoint: mse data must be [n_traj][n_save][n_state]");
+      Kokkos::View<double***, Kokkos::LayoutLeft, Mem> d_data(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::data"), n_traj, n_save, N);
+      auto h_data = Kokkos::create_mirror_view(d_data);
+      for (int t = 0; t < n_traj; ++t)
+        for (int j = 0; j < n_save; ++j)
+          for (int i = 0; i < N; ++i)
+            h_data(t, j, i) = loss.data[(static_cast<size_t>(t) * n_save + j) * N + i];
+      Kokkos::deep_copy(d_data, h_data);
+      in.loss.data = d_data;
+    }
+    return in;
+  }
+
+  template <class K>
+  static void allocate_outputs(K& k, int n_traj, int n_info, const std::string& label) {
     k.loss_out = decltype(k.loss_out)(label + "::loss", n_traj);
     k.dloss_dp = decltype(k.dloss_dp)(label + "::dloss_dparams", n_traj, P);
     k.dloss_dy0 = decltype(k.dloss_dy0)(label + "::dloss_dy0", n_traj, N);
-    k.info = decltype(k.info)(label + "::info", n_traj, 6);
-    Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
-    ExecSpace().fence();
+    k.info = decltype(k.info)(label + "::info", n_traj, n_info);
+  }
 
+  // The loss and gradients into r (cleared first), with the batch sum of the
+  // parameter gradients in trajectory order.
+  template <class K>
+  static void download(const K& k, int n_traj, AdjointResult& r) {
     auto loss_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.loss_out);
     auto gp = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.dloss_dp);
     auto gy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.dloss_dy0);
-    auto info = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.info);
     r = AdjointResult{};
     r.n_traj = n_traj;
     r.n_state = N;
@@ -178,18 +316,13 @@ class AdjointSolver {
         r.sum_dloss_dparams[q] += gp(t, q);
       }
       for (int i = 0; i < N; ++i) r.dloss_dy0.push_back(gy(t, i));
-      r.status.push_back(static_cast<std::int8_t>(info(t, 0)));
-      r.num_steps.push_back(info(t, 1));
-      r.num_accepted.push_back(info(t, 2));
-      r.recomputed.push_back(info(t, 3));
-      r.slots_used.push_back(info(t, 4));
-      r.gradient_ok.push_back(static_cast<std::int8_t>(info(t, 5)));
     }
   }
 
- private:
   Model model_;
   AdjointWorkspace<typename Kernel::Stepper, N, Mem> work_;
+  BatchSolver<Model, Tableau> forward_;
+  BatchResult forward_result_;
 };
 
 }  // namespace kode

@@ -13,7 +13,7 @@ ChunkSolver::ChunkSolver(const SweepPlan& plan) : plan_(plan) {
   const std::string& solver = plan.spec.method;
   if (method != "forward") plain_ = plan.model->make_solver(solver);
   if (method == "forward") forward_ = plan.model->make_forward_solver(solver);
-  if (method == "adjoint") adjoint_ = plan.model->make_adjoint_solver(solver);
+  if (plan.sensitivity.has_loss()) adjoint_ = plan.model->make_adjoint_solver(solver);
 }
 
 void ChunkSolver::solve(long long c, SweepChunk& out) {
@@ -48,15 +48,19 @@ void ChunkSolver::solve(long long c, SweepChunk& out) {
   } else {
     plain_->solve(spec, out.params, out.y0, count, out.result);
   }
-  if (sens.method == "adjoint") {
+  if (sens.has_loss()) {
     LossSpec loss = sens.loss;
     if (loss.kind == LossKind::mse)
       loss.data = read_loss_data(sens.loss_data_file, sens.loss_dataset, first, count, spec.ts,
                                  plan.model->state_names, "loss.data");
     AdjointResult& a = adjoint_result_;
-    adjoint_->solve(spec, loss, out.params, out.y0, count, a, sens.checkpoints);
-    // A trajectory whose steps outgrew the checkpoints has no gradient: NaN,
-    // which keeps it out of the sensitivity statistics.
+    if (sens.method == "backsolve")
+      adjoint_->backsolve(spec, loss, out.params, out.y0, count, a);
+    else
+      adjoint_->solve(spec, loss, out.params, out.y0, count, a, sens.checkpoints);
+    // A trajectory whose steps outgrew the checkpoints (or whose backward
+    // solve failed) has no gradient: NaN, which keeps it out of the
+    // sensitivity statistics.
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (int t = 0; t < count; ++t)
       if (!a.gradient_ok[static_cast<size_t>(t)]) {

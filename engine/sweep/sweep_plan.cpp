@@ -160,7 +160,7 @@ SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& mode
 
 void check_sweep_loss_data(const SweepPlan& plan, const std::string& what) {
   const SensitivitySetup& s = plan.sensitivity;
-  if (s.method == "adjoint" && s.loss.kind == LossKind::mse)
+  if (s.has_loss() && s.loss.kind == LossKind::mse)
     read_loss_data(s.loss_data_file, s.loss_dataset, plan.n_traj - 1, 1, plan.spec.ts,
                    plan.model->state_names, what);
 }

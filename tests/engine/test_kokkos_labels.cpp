@@ -2,8 +2,8 @@
 // starts with "kode::" (DESIGN.md, "Style"), so Kokkos Tools (kernel timers,
 // memory trackers) attribute them to kode. The labels are caught with the
 // Kokkos Tools callbacks while batch solves of every save mode (save times,
-// steps, dense output), an SDE run, forward sensitivities and an adjoint; ArborX tests its own
-// "ArborX::" prefix the same way (test/tstKokkosToolsAnnotations.cpp).
+// steps, dense output), an SDE run, forward sensitivities, an adjoint and a backsolve; ArborX tests
+// its own "ArborX::" prefix the same way (test/tstKokkosToolsAnnotations.cpp).
 #include <Kokkos_Core.hpp>
 #include <catch2/catch_test_macros.hpp>
 #include <cstdint>
@@ -84,7 +84,9 @@ TEST_CASE("every kernel and View label starts with kode::", "[labels]") {
     kode::LossSpec loss;
     loss.weights = {1.0, 0.0};
     kode::AdjointResult a;
-    lv.make_adjoint_solver("dopri5")->solve(spec, loss, {1.5, 1.0, 3.0, 1.0}, {1, 1}, 1, a, 8);
+    const auto adjoint = lv.make_adjoint_solver("dopri5");
+    adjoint->solve(spec, loss, {1.5, 1.0, 3.0, 1.0}, {1, 1}, 1, a, 8);
+    adjoint->backsolve(spec, loss, {1.5, 1.0, 3.0, 1.0}, {1, 1}, 1, a);
     REQUIRE(a.gradient_ok[0] == 1);
   }
 
