@@ -22,6 +22,7 @@
 #include "kode/engine/batch/solve_spec.hpp"
 #include "kode/kernels/dense_interpolant.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
+#include "kode/kernels/model_concept.hpp"
 #include "kode/kernels/save_observer.hpp"
 #include "kode/kernels/sde/integrate_sde_trajectory.hpp"
 #include "kode/kernels/sde/sde_vector_fields.hpp"
@@ -33,12 +34,6 @@ template <class Method, class = void>
 struct is_sde_method : std::false_type {};
 template <class Method>
 struct is_sde_method<Method, std::void_t<decltype(Method::strong_order)>> : std::true_type {};
-
-// SDE models declare their noise dimension.
-template <class Model, class = void>
-struct is_sde_model : std::false_type {};
-template <class Model>
-struct is_sde_model<Model, std::void_t<decltype(Model::n_noise)>> : std::true_type {};
 
 template <class Method>
 constexpr int method_dense_degree() {
@@ -110,6 +105,8 @@ struct SolveBatchKernel {
 // pays for allocation once, not per call.
 template <class Model, class Tableau>
 class BatchSolver {
+  static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
+
  public:
   using ExecSpace = Kokkos::DefaultExecutionSpace;
   using Mem = typename ExecSpace::memory_space;

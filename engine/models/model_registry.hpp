@@ -130,23 +130,6 @@ struct ModelInfo {
   std::function<std::unique_ptr<AnyAdjointSolver>(const std::string& method)> make_adjoint_solver;
 };
 
-namespace detail {
-template <class M, class = void>
-struct has_rhs : std::false_type {};
-template <class M>
-struct has_rhs<M, std::void_t<decltype(std::declval<const M&>().rhs(
-                      0.0, static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
-                      static_cast<double*>(nullptr)))>> : std::true_type {};
-
-template <class M, class = void>
-struct has_diffusion : std::false_type {};
-template <class M>
-struct has_diffusion<M, std::void_t<decltype(std::declval<const M&>().diffusion(
-                            0.0, static_cast<const double*>(nullptr),
-                            static_cast<const double*>(nullptr), static_cast<double*>(nullptr)))>>
-    : std::true_type {};
-}  // namespace detail
-
 // The solver for `method` of an SDE model, or an error naming why not.
 template <class Model>
 std::unique_ptr<AnyBatchSolver> make_sde_solver(const Model& model, const std::string& method) {
@@ -176,15 +159,27 @@ std::unique_ptr<AnyBatchSolver> make_sde_solver(const Model& model, const std::s
   return solver;
 }
 
+// Typed<Model, Tableau> for the ODE `method`, behind its Any interface, or
+// an error naming why not.
+template <class Any, template <class, class> class Typed, class Model>
+std::unique_ptr<Any> make_ode_solver(const Model& model, const std::string& method) {
+  std::unique_ptr<Any> solver;
+  const bool known = dispatch_solver(method, [&](auto tag) {
+    using Tableau = typename decltype(tag)::type;
+    solver = std::make_unique<Typed<Model, Tableau>>(model);
+  });
+  if (!known) {
+    if (find_sde_solver(method))
+      throw std::invalid_argument("solver.method '" + method + "' is an SDE solver; model '" +
+                                  std::string(Model::name) + "' is an ODE");
+    throw std::invalid_argument("unknown solver.method '" + method + "'");
+  }
+  return solver;
+}
+
 template <class Model>
 ModelInfo make_model_info(const Model& model = Model{}) {
-  static_assert(Model::n_state > 0, "kode model: n_state must be a positive compile-time constant");
-  static_assert(Model::n_param >= 0, "kode model: n_param must be a compile-time constant >= 0");
-  static_assert(std::is_trivially_copyable<Model>::value,
-                "kode model: the struct is copied to the device, so it must be trivially copyable");
-  static_assert(detail::has_rhs<Model>::value,
-                "kode model: needs `template <class T, class P> KOKKOS_INLINE_FUNCTION void "
-                "rhs(double t, const T* y, const P* p, T* dy) const`");
+  static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
   ModelInfo info;
   info.name = Model::name;
   info.n_state = Model::n_state;
@@ -193,13 +188,6 @@ ModelInfo make_model_info(const Model& model = Model{}) {
   if constexpr (Model::n_param > 0)
     for (int j = 0; j < Model::n_param; ++j) info.param_names.push_back(Model::param_names[j]);
   if constexpr (is_sde_model<Model>::value) {
-    static_assert(detail::has_diffusion<Model>::value,
-                  "kode SDE model: needs `template <class T, class P> KOKKOS_INLINE_FUNCTION void "
-                  "diffusion(double t, const T* y, const P* p, T* g) const`");
-    static_assert(Model::noise != NoiseKind::diagonal || Model::n_noise == Model::n_state,
-                  "kode SDE model: diagonal noise needs n_noise == n_state");
-    static_assert(Model::noise != NoiseKind::scalar || Model::n_noise == 1,
-                  "kode SDE model: scalar noise needs n_noise == 1");
     info.sde = true;
     info.n_noise = Model::n_noise;
     info.noise_kind = noise_kind_name(Model::noise);
@@ -215,36 +203,14 @@ ModelInfo make_model_info(const Model& model = Model{}) {
     };
   } else {
     info.make_solver = [model](const std::string& method) {
-      std::unique_ptr<AnyBatchSolver> solver;
-      const bool known = dispatch_solver(method, [&](auto tag) {
-        using Tableau = typename decltype(tag)::type;
-        solver = std::make_unique<TypedBatchSolver<Model, Tableau>>(model);
-      });
-      if (!known) {
-        if (find_sde_solver(method))
-          throw std::invalid_argument("solver.method '" + method + "' is an SDE solver; model '" +
-                                      std::string(Model::name) + "' is an ODE");
-        throw std::invalid_argument("unknown solver.method '" + method + "'");
-      }
-      return solver;
+      return make_ode_solver<AnyBatchSolver, TypedBatchSolver>(model, method);
     };
     info.make_forward_solver = [model](const std::string& method) {
-      std::unique_ptr<AnyForwardSensitivitySolver> solver;
-      const bool known = dispatch_solver(method, [&](auto tag) {
-        using Tableau = typename decltype(tag)::type;
-        solver = std::make_unique<TypedForwardSensitivitySolver<Model, Tableau>>(model);
-      });
-      if (!known) throw std::invalid_argument("unknown solver.method '" + method + "'");
-      return solver;
+      return make_ode_solver<AnyForwardSensitivitySolver, TypedForwardSensitivitySolver>(model,
+                                                                                         method);
     };
     info.make_adjoint_solver = [model](const std::string& method) {
-      std::unique_ptr<AnyAdjointSolver> solver;
-      const bool known = dispatch_solver(method, [&](auto tag) {
-        using Tableau = typename decltype(tag)::type;
-        solver = std::make_unique<TypedAdjointSolver<Model, Tableau>>(model);
-      });
-      if (!known) throw std::invalid_argument("unknown solver.method '" + method + "'");
-      return solver;
+      return make_ode_solver<AnyAdjointSolver, TypedAdjointSolver>(model, method);
     };
   }
   info.solve = [make = info.make_solver](const SolveSpec& spec, const std::vector<double>& params,

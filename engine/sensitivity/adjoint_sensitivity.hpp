@@ -124,6 +124,7 @@ struct BacksolveKernel {
 
 template <class Model, class Tableau>
 class AdjointSolver {
+  static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
   static_assert(!is_sde_method<Tableau>::value,
                 "kode: the discrete adjoint is implemented for ODE methods only");
 

@@ -92,6 +92,7 @@ struct ForwardSensitivityKernel {
 // extents change), so a chunk loop or a training step allocates once.
 template <class Model, class Tableau>
 class ForwardSensitivitySolver {
+  static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
   static_assert(!is_sde_method<Tableau>::value,
                 "kode: forward sensitivities are implemented for ODE methods only");
 

@@ -10,8 +10,9 @@
 // derivatives come from the step itself evaluated on dual numbers with
 // n_param + n_state tangents (the model's templated rhs; no hand-written
 // derivatives), so a step's reverse costs about one forward step with that
-// many tangents. (A model-provided vector-Jacobian product for large
-// parameter blocks, the neural-ODE case, plugs in here later.)
+// many tangents. A model with its own vector-Jacobian product
+// (model_concept.hpp; the neural-ODE case, thousands of parameters) is
+// reversed stage by stage with it instead (reverse_step_vjp).
 //
 // Memory per trajectory is bounded by C checkpoint slots, each a copy of the
 // whole loop state (TrajectoryStepper), plus a segment buffer of C steps:
@@ -37,6 +38,7 @@
 #include "kode/kernels/dual.hpp"
 #include "kode/kernels/explicit_rk_step.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
+#include "kode/kernels/model_concept.hpp"
 #include "kode/kernels/save_times.hpp"
 #include "kode/kernels/sensitivity/trajectory_loss.hpp"
 
@@ -90,10 +92,133 @@ struct AdjointStats {
   bool gradient_ok = false;  // false: not finished successfully, or beyond ~C^2/2 steps
 };
 
-// The reverse of one accepted step (t, dt, y): updates ybar and pbar with the
-// step's and its save times' contributions (save indices [j_lo, j_hi)).
+// The reverse of one accepted step with the model's own vector-Jacobian
+// product (model_concept.hpp): reverse accumulation stage by stage through
+// the explicit RK step, its interpolant and the save times inside it, after
+// one recomputation of the step's stages in doubles. Cost: S (+1 with a
+// Hermite interpolant without FSAL) vjp calls and S rhs calls, whatever the
+// number of parameters. Same inputs and outputs as reverse_step; equal to it
+// to rounding (the sums are formed in another order).
 template <class Tableau, class Model, int N, int P, class MemorySpace>
-KOKKOS_INLINE_FUNCTION void reverse_step(
+KOKKOS_INLINE_FUNCTION void reverse_step_vjp(
+    const Model& model, const double* p, double t, double dt, const double (&y)[N],
+    const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
+    const TrajectoryLoss<N, MemorySpace>& loss, int traj, int j_lo, int j_hi, double (&ybar)[N],
+    double* pbar) {
+  constexpr int S = Tableau::stages;
+  constexpr bool hermite = Tableau::dense_order == 0;
+  double k[S][N], y1[N], err[N], f1[N];
+  model.rhs(t, y, p, k[0]);
+  explicit_rk_step<Tableau>(model, p, t, dt, y, k, y1, err);
+  const bool f1_evaluated = !Tableau::fsal && hermite && j_lo < j_hi;
+  if constexpr (Tableau::fsal) {
+    for (int i = 0; i < N; ++i) f1[i] = k[S - 1][i];
+  } else {
+    // Needed by the Hermite interpolant only, when a save time is inside.
+    for (int i = 0; i < N; ++i) f1[i] = 0.0;
+    if (f1_evaluated) model.rhs(t + dt, y1, p, f1);
+  }
+  // Cotangents of the step's inputs and intermediates.
+  double y0bar[N], y1bar[N], kbar[S][N], f1bar[N], vy[N], vp[P > 0 ? P : 1];
+  for (int i = 0; i < N; ++i) {
+    y0bar[i] = 0.0;
+    y1bar[i] = ybar[i];
+    f1bar[i] = 0.0;
+    for (int s = 0; s < S; ++s) kbar[s][i] = 0.0;
+  }
+  const auto add_vjp = [&](double ts_, const double(&at)[N], const double(&v)[N]) {
+    model.vjp(ts_, at, p, v, vy, vp);
+    for (int q = 0; q < P; ++q) pbar[q] += vp[q];
+  };
+
+  // The save times inside the step: y(t_j) from the interpolant, which is
+  // linear in y0, y1, the stages and f1.
+  const int n_save = static_cast<int>(ts.extent(0));
+  const double t_end = t + dt;
+  const StepInterpolant<Tableau, N, double> interpolant{t, dt, y, y1, k[0], f1, k};
+  for (int j = j_hi - 1; j >= j_lo; --j) {
+    const double tj = ts(j);
+    double yj[N], g[N];
+    if (tj == t_end) {
+      for (int i = 0; i < N; ++i) yj[i] = y1[i];
+    } else {
+      interpolant.evaluate((tj - t) / dt, yj);
+    }
+    loss.cotangent(traj, j, n_save, yj, g);
+    if (tj == t_end) {
+      for (int i = 0; i < N; ++i) y1bar[i] += g[i];
+      continue;
+    }
+    const double theta = (tj - t) / dt;
+    if constexpr (hermite) {
+      const double s1 = theta, s2 = s1 * s1, s3 = s2 * s1;
+      const double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s1;
+      const double h01 = -2 * s3 + 3 * s2, h11 = s3 - s2;
+      for (int i = 0; i < N; ++i) {
+        y0bar[i] += h00 * g[i];
+        kbar[0][i] += h10 * dt * g[i];  // f0 = k[0]
+        y1bar[i] += h01 * g[i];
+        f1bar[i] += h11 * dt * g[i];
+      }
+    } else {
+      // Compile-time stage indices, as in StepInterpolant::evaluate.
+      static_for<0, S>([&](auto stage) {
+        constexpr int st = decltype(stage)::value;
+        const double w = dt * Tableau::dense_weight(st, theta);
+        for (int i = 0; i < N; ++i) kbar[st][i] += w * g[i];
+      });
+      for (int i = 0; i < N; ++i) y0bar[i] += g[i];
+    }
+  }
+  // f1 = k[S-1] (FSAL) or f(t + dt, y1).
+  if constexpr (Tableau::fsal) {
+    for (int i = 0; i < N; ++i) kbar[S - 1][i] += f1bar[i];
+  } else {
+    if (f1_evaluated) {
+      add_vjp(t_end, y1, f1bar);
+      for (int i = 0; i < N; ++i) y1bar[i] += vy[i];
+    }
+  }
+  // y1 = y + dt sum_s b_s k_s. (Compile-time stage indices throughout: the
+  // coefficients become immediates and zero entries cost nothing.)
+  for (int i = 0; i < N; ++i) y0bar[i] += y1bar[i];
+  static_for<0, S>([&](auto stage) {
+    constexpr int st = decltype(stage)::value;
+    constexpr double b = Tableau::b(st);
+    if constexpr (b != 0.0)
+      for (int i = 0; i < N; ++i) kbar[st][i] += dt * b * y1bar[i];
+  });
+  // The stages, last first: k_s = f(t + c_s dt, y + dt sum_{r<s} a_sr k_r).
+  static_for<0, S>([&](auto index) {
+    constexpr int st = S - 1 - decltype(index)::value;
+    double ys[N];
+    for (int i = 0; i < N; ++i) {
+      double acc = 0.0;
+      static_for<0, st>([&](auto prev) {
+        constexpr int r = decltype(prev)::value;
+        constexpr double a = Tableau::a(st, r);
+        if constexpr (a != 0.0) acc += a * k[r][i];
+      });
+      ys[i] = y[i] + dt * acc;
+    }
+    add_vjp(t + Tableau::c(st) * dt, ys, kbar[st]);
+    for (int i = 0; i < N; ++i) {
+      y0bar[i] += vy[i];
+      static_for<0, st>([&](auto prev) {
+        constexpr int r = decltype(prev)::value;
+        constexpr double a = Tableau::a(st, r);
+        if constexpr (a != 0.0) kbar[r][i] += dt * a * vy[i];
+      });
+    }
+  });
+  for (int i = 0; i < N; ++i) ybar[i] = y0bar[i];
+}
+
+// The reverse of one accepted step (t, dt, y) on dual numbers: updates ybar
+// and pbar with the step's and its save times' contributions (save indices
+// [j_lo, j_hi)).
+template <class Tableau, class Model, int N, int P, class MemorySpace>
+KOKKOS_INLINE_FUNCTION void reverse_step_dual(
     const Model& model, const double* p, double t, double dt, const double (&y)[N],
     const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
     const TrajectoryLoss<N, MemorySpace>& loss, int traj, int j_lo, int j_hi, double (&ybar)[N],
@@ -138,6 +263,22 @@ KOKKOS_INLINE_FUNCTION void reverse_step(
     accumulate(yj, g);
   }
   for (int i = 0; i < N; ++i) ybar[i] = out[i];
+}
+
+// The reverse of one accepted step: with the model's own vjp when it has
+// one, on dual numbers otherwise.
+template <class Tableau, class Model, int N, int P, class MemorySpace>
+KOKKOS_INLINE_FUNCTION void reverse_step(
+    const Model& model, const double* p, double t, double dt, const double (&y)[N],
+    const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
+    const TrajectoryLoss<N, MemorySpace>& loss, int traj, int j_lo, int j_hi, double (&ybar)[N],
+    double* pbar) {
+  if constexpr (has_vjp<Model>::value)
+    reverse_step_vjp<Tableau, Model, N, P, MemorySpace>(model, p, t, dt, y, ts, loss, traj, j_lo,
+                                                        j_hi, ybar, pbar);
+  else
+    reverse_step_dual<Tableau, Model, N, P, MemorySpace>(model, p, t, dt, y, ts, loss, traj, j_lo,
+                                                         j_hi, ybar, pbar);
 }
 
 // Loss, dL/dp and dL/dy0 of one trajectory. Returns the forward status.

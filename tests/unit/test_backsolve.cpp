@@ -24,6 +24,7 @@
 #include "kode/kernels/models/logistic.hpp"
 #include "kode/kernels/models/lorenz.hpp"
 #include "kode/kernels/models/lotka_volterra.hpp"
+#include "models_with_vjp.hpp"
 
 namespace {
 
@@ -87,6 +88,29 @@ void check_close_to_adjoint(const std::vector<double>& p, const std::vector<doub
 }
 
 }  // namespace
+
+TEST_CASE("backsolve uses a model's own vjp when it has one", "[sensitivity][backsolve][vjp]") {
+  const kode::SolveSpec s = spec_over(0.0, 10.0, 9, 1e-8);
+  kode::LossSpec loss;
+  loss.kind = kode::LossKind::state;
+  loss.weights = {1.0, 0.5};
+  loss.final_only = false;
+  const std::vector<double> p = {0.2, 2.0}, y0 = {1.0, 0.0};
+  kode::AdjointResult dual, hand, wrong;
+  kode::AdjointSolver<kode::models::DampedOscillator, kode::Tsit5>().backsolve(s, loss, p, y0, 1,
+                                                                               dual);
+  kode_test::OscillatorWithVjp model;
+  kode::AdjointSolver<kode_test::OscillatorWithVjp, kode::Tsit5>(model).backsolve(s, loss, p, y0, 1,
+                                                                                  hand);
+  model.scale = 2.0;
+  kode::AdjointSolver<kode_test::OscillatorWithVjp, kode::Tsit5>(model).backsolve(s, loss, p, y0, 1,
+                                                                                  wrong);
+  // The same products up to rounding (the backward mesh may move by a hair).
+  const double d = relative_distance(hand, dual);
+  INFO("vjp vs dual numbers: relative distance " << d);
+  CHECK(d <= 1e-9);
+  CHECK(relative_distance(wrong, dual) > 0.1);
+}
 
 TEST_CASE("backsolve is within the tolerance of the discrete adjoint on stable problems",
           "[sensitivity][backsolve]") {

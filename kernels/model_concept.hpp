@@ -1,0 +1,109 @@
+// What kode needs of a model struct, checked at compile time with one
+// readable static_assert per requirement (so a downstream model that misses
+// one gets a sentence, not a page of template errors):
+//
+//   struct MyModel {
+//     static constexpr const char* name = "my_model";
+//     static constexpr int n_state = 2, n_param = 1;
+//     static constexpr const char* state_names[n_state] = {"x", "v"};
+//     static constexpr const char* param_names[n_param] = {"k"};
+//     template <class T, class P>
+//     KOKKOS_INLINE_FUNCTION void rhs(double t, const T* y, const P* p, T* dy) const;
+//     // SDE models also: n_noise, noise (NoiseKind), calculus (Calculus) and
+//     template <class T, class P>
+//     KOKKOS_INLINE_FUNCTION void diffusion(double t, const T* y, const P* p, T* g) const;
+//     // Optional: a vector-Jacobian product, v^T df/dy and v^T df/dp at
+//     // (t, y, p), used by the adjoints instead of dual numbers when present
+//     // (a neural vector field with thousands of parameters needs it).
+//     KOKKOS_INLINE_FUNCTION void vjp(double t, const double* y, const double* p,
+//                                     const double* v, double* vjp_y, double* vjp_p) const;
+//   };
+//
+// rhs and diffusion are templates so that the same code runs on doubles and
+// on dual numbers (kernels/dual.hpp): that is how sensitivities get model
+// derivatives without hand-written ones.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+
+#include "kode/kernels/dual.hpp"
+#include "kode/kernels/sde/noise.hpp"
+
+namespace kode {
+
+// SDE models declare their noise dimension.
+template <class Model, class = void>
+struct is_sde_model : std::false_type {};
+template <class Model>
+struct is_sde_model<Model, std::void_t<decltype(Model::n_noise)>> : std::true_type {};
+
+namespace model_detail {
+
+template <class M, class T, class P, class = void>
+struct has_rhs : std::false_type {};
+template <class M, class T, class P>
+struct has_rhs<M, T, P,
+               std::void_t<decltype(std::declval<const M&>().rhs(
+                   0.0, static_cast<const T*>(nullptr), static_cast<const P*>(nullptr),
+                   static_cast<T*>(nullptr)))>> : std::true_type {};
+
+template <class M, class T, class P, class = void>
+struct has_diffusion : std::false_type {};
+template <class M, class T, class P>
+struct has_diffusion<M, T, P,
+                     std::void_t<decltype(std::declval<const M&>().diffusion(
+                         0.0, static_cast<const T*>(nullptr), static_cast<const P*>(nullptr),
+                         static_cast<T*>(nullptr)))>> : std::true_type {};
+
+template <class M, class = void>
+struct has_name : std::false_type {};
+template <class M>
+struct has_name<M, std::void_t<decltype(M::name), decltype(M::state_names[0])>>
+    : std::is_convertible<decltype(M::name), const char*> {};
+
+}  // namespace model_detail
+
+// The model provides vjp(t, y, p, v, vjp_y, vjp_p) (see above).
+template <class M, class = void>
+struct has_vjp : std::false_type {};
+template <class M>
+struct has_vjp<M, std::void_t<decltype(std::declval<const M&>().vjp(
+                      0.0, static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
+                      static_cast<const double*>(nullptr), static_cast<double*>(nullptr),
+                      static_cast<double*>(nullptr)))>> : std::true_type {};
+
+// Every model: compile-time sizes, names, a device-copyable struct and an
+// rhs for doubles and for dual numbers. Returns true (for static_assert).
+template <class Model>
+constexpr bool check_model() {
+  static_assert(Model::n_state > 0, "kode model: n_state must be a positive compile-time constant");
+  static_assert(Model::n_param >= 0, "kode model: n_param must be a compile-time constant >= 0");
+  static_assert(model_detail::has_name<Model>::value,
+                "kode model: needs `static constexpr const char* name` and `state_names[n_state]` "
+                "(and `param_names[n_param]` when n_param > 0)");
+  static_assert(std::is_trivially_copyable<Model>::value,
+                "kode model: the struct is copied to the device, so it must be trivially copyable");
+  static_assert(model_detail::has_rhs<Model, double, double>::value,
+                "kode model: needs `template <class T, class P> KOKKOS_INLINE_FUNCTION void "
+                "rhs(double t, const T* y, const P* p, T* dy) const`");
+  static_assert(model_detail::has_rhs<Model, DualN<2>, DualN<2>>::value,
+                "kode model: rhs must also accept dual numbers (write it as a template over the "
+                "scalar types T of y and P of p, using kode::math for functions): "
+                "sensitivities differentiate it that way");
+  if constexpr (is_sde_model<Model>::value) {
+    static_assert(model_detail::has_diffusion<Model, double, double>::value,
+                  "kode SDE model: needs `template <class T, class P> KOKKOS_INLINE_FUNCTION void "
+                  "diffusion(double t, const T* y, const P* p, T* g) const`");
+    static_assert(model_detail::has_diffusion<Model, Dual, double>::value,
+                  "kode SDE model: diffusion must also accept dual numbers for y (Milstein's "
+                  "correction and the Ito-Stratonovich conversion differentiate it)");
+    static_assert(Model::noise != NoiseKind::diagonal || Model::n_noise == Model::n_state,
+                  "kode SDE model: diagonal noise needs n_noise == n_state");
+    static_assert(Model::noise != NoiseKind::scalar || Model::n_noise == 1,
+                  "kode SDE model: scalar noise needs n_noise == 1");
+  }
+  return true;
+}
+
+}  // namespace kode
