@@ -137,19 +137,52 @@ class AdjointSolver {
 
   explicit AdjointSolver(const Model& model = Model{}) : model_(model), forward_(model) {}
 
-  // The discrete adjoint. params [n_traj][n_param], y0 [n_traj][n_state]
-  // row-major; `checkpoints` bounds the per-trajectory memory (see
-  // adjoint_trajectory.hpp).
-  void solve(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
-             const std::vector<double>& y0, int n_traj, AdjointResult& r,
-             int checkpoints = default_checkpoints) {
-    if (checkpoints < 2) throw std::invalid_argument("adjoint: checkpoints must be >= 2");
-    const std::string label =
-        std::string("kode::") + Model::name + "::" + Tableau::name + "::adjoint";
-    const Inputs in = upload(spec, loss, params, y0, n_traj, label);
+  template <class T>
+  using Dev = Kokkos::View<T, Kokkos::LayoutLeft, Mem>;
 
-    Kernel k{model_,  in.params,    in.y0, in.ts, in.loss, {}, spec.t0,
-             spec.t1, spec.control, {},    {},    {},      {}};
+  // The outputs of solve_device, on the device. Owned by the solver and
+  // reused by the next call (valid until then).
+  struct DeviceGradients {
+    Dev<double*> loss;                       // [n_traj]
+    Dev<double**> dloss_dparams, dloss_dy0;  // [n_traj, P], [n_traj, N]
+    // [n_traj, 6]: status, attempted steps, accepted steps, attempts replayed,
+    // checkpoint slots used, gradient ok (1/0).
+    Dev<int**> info;
+    // [P]: sum over the batch in a fixed order (blocks of sum_block
+    // trajectories in index order, then the blocks in order): the same bits
+    // on every run and backend, no atomics.
+    Dev<double*> sum_dloss_dparams;
+  };
+  static constexpr int sum_block = 256;
+
+  // The discrete adjoint of a batch whose inputs are already on the device
+  // (the training loop's API): params [n_traj, P], y0 [n_traj, N] and, for
+  // an mse loss, data [n_traj, n_save, N] (loss.data is ignored). Nothing
+  // leaves the device, and once the solver has seen this n_traj, n_save and
+  // `checkpoints`, a call allocates nothing.
+  const DeviceGradients& solve_device(const SolveSpec& spec, const LossSpec& loss,
+                                      const Dev<const double**>& params,
+                                      const Dev<const double**>& y0,
+                                      const Dev<const double***>& data,
+                                      int checkpoints = default_checkpoints) {
+    validate_solve_spec(spec);
+    if (checkpoints < 2) throw std::invalid_argument("adjoint: checkpoints must be >= 2");
+    if (spec.ts.empty()) throw std::invalid_argument("adjoint: the loss needs save times");
+    const int n_traj = static_cast<int>(params.extent(0));
+    const int n_save = static_cast<int>(spec.ts.size());
+    if (static_cast<int>(params.extent(1)) != P || static_cast<int>(y0.extent(0)) != n_traj ||
+        static_cast<int>(y0.extent(1)) != N)
+      throw std::invalid_argument(
+          "adjoint: params must be [n_traj, n_param], y0 [n_traj, n_state]");
+    const std::string label = this->label("adjoint");
+    set_save_times(spec.ts, label);
+    TrajectoryLoss<N, Mem> l = loss_terms(loss);
+    if (loss.kind == LossKind::mse) {
+      if (static_cast<int>(data.extent(0)) != n_traj ||
+          static_cast<int>(data.extent(1)) != n_save || static_cast<int>(data.extent(2)) != N)
+        throw std::invalid_argument("adjoint: mse data must be [n_traj, n_save, n_state]");
+      l.data = data;
+    }
     // The workspace persists between calls (n_traj x checkpoints slots); it is
     // written before it is read, so it is never initialised.
     if (static_cast<int>(work_.checkpoints.extent(0)) != n_traj ||
@@ -163,12 +196,51 @@ class AdjointSolver {
           Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::segment"), n_traj, checkpoints,
           N + 2);
     }
-    k.work = work_;
-    allocate_outputs(k, n_traj, 6, label);
+    const int n_blocks = (n_traj + sum_block - 1) / sum_block;
+    if (out_.loss.use_count() == 0 || static_cast<int>(out_.loss.extent(0)) != n_traj) {
+      const auto alloc = [&](const char* name) {
+        return Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::" + name);
+      };
+      out_.loss = Dev<double*>(alloc("loss"), n_traj);
+      out_.dloss_dparams = Dev<double**>(alloc("dloss_dparams"), n_traj, P);
+      out_.dloss_dy0 = Dev<double**>(alloc("dloss_dy0"), n_traj, N);
+      out_.info = Dev<int**>(alloc("info"), n_traj, 6);
+      out_.sum_dloss_dparams = Dev<double*>(alloc("sum_dloss_dparams"), P);
+      block_sums_ = Dev<double**>(alloc("block_sums"), n_blocks, P);
+    }
+    const Kernel k{model_,
+                   params,
+                   y0,
+                   ts_,
+                   l,
+                   work_,
+                   spec.t0,
+                   spec.t1,
+                   spec.control,
+                   out_.loss,
+                   out_.dloss_dparams,
+                   out_.dloss_dy0,
+                   out_.info};
     Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+    sum_over_batch(n_traj, label);
     ExecSpace().fence();
-    download(k, n_traj, r);
-    auto info = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.info);
+    return out_;
+  }
+
+  // The discrete adjoint. params [n_traj][n_param], y0 [n_traj][n_state]
+  // row-major; `checkpoints` bounds the per-trajectory memory (see
+  // adjoint_trajectory.hpp). Copies the inputs into the solver's device
+  // buffers (reused between calls), runs solve_device and copies back.
+  void solve(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
+             const std::vector<double>& y0, int n_traj, AdjointResult& r,
+             int checkpoints = default_checkpoints) {
+    const Inputs in = upload(spec, loss, params, y0, n_traj, label("adjoint"));
+    const DeviceGradients& out =
+        solve_device(spec, loss, in.params, in.y0, in.loss.data, checkpoints);
+    download(out.loss, out.dloss_dparams, out.dloss_dy0, n_traj, r);
+    auto sum = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.sum_dloss_dparams);
+    for (int q = 0; q < P; ++q) r.sum_dloss_dparams[q] = sum(q);
+    auto info = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.info);
     for (int t = 0; t < n_traj; ++t) {
       r.status.push_back(static_cast<std::int8_t>(info(t, 0)));
       r.num_steps.push_back(info(t, 1));
@@ -187,8 +259,7 @@ class AdjointSolver {
   // gradients, gradient_ok 0 and its status in backward_status.
   void backsolve(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
                  const std::vector<double>& y0, int n_traj, AdjointResult& r) {
-    const std::string label =
-        std::string("kode::") + Model::name + "::" + Tableau::name + "::backsolve";
+    const std::string label = this->label("backsolve");
     const Inputs in = upload(spec, loss, params, y0, n_traj, label);
     forward_.solve(spec, params, y0, n_traj, forward_result_);
     const BatchResult& f = forward_result_;
@@ -213,13 +284,19 @@ class AdjointSolver {
     Kokkos::deep_copy(y_end, h_end);
     Kokkos::deep_copy(status, h_status);
 
-    BacksolveKernel<Model, Tableau, Mem> k{model_, in.params, in.ts,   in.loss, ys,
+    BacksolveKernel<Model, Tableau, Mem> k{model_, in.params, ts_,     in.loss, ys,
                                            y_end,  status,    spec.t0, spec.t1, spec.control,
                                            {},     {},        {},      {}};
-    allocate_outputs(k, n_traj, 3, label);
+    k.loss_out = decltype(k.loss_out)(label + "::loss", n_traj);
+    k.dloss_dp = decltype(k.dloss_dp)(label + "::dloss_dparams", n_traj, P);
+    k.dloss_dy0 = decltype(k.dloss_dy0)(label + "::dloss_dy0", n_traj, N);
+    k.info = decltype(k.info)(label + "::info", n_traj, 3);
     Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
     ExecSpace().fence();
-    download(k, n_traj, r);
+    download(k.loss_out, k.dloss_dp, k.dloss_dy0, n_traj, r);
+    for (int t = 0; t < n_traj; ++t)
+      for (int q = 0; q < P; ++q)
+        r.sum_dloss_dparams[q] += r.dloss_dparams[static_cast<size_t>(t) * P + q];
     auto info = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.info);
     for (int t = 0; t < n_traj; ++t) {
       const auto backward = static_cast<std::int8_t>(info(t, 0));
@@ -234,77 +311,117 @@ class AdjointSolver {
   }
 
  private:
-  using Dev2 = Kokkos::View<double**, Kokkos::LayoutLeft, Mem>;
+  // The batch's inputs on the device: the solver's persistent buffers.
   struct Inputs {
-    Dev2 params, y0;
-    Kokkos::View<double*, Kokkos::LayoutLeft, Mem> ts;
-    TrajectoryLoss<N, Mem> loss;
+    Dev<const double**> params, y0;
+    TrajectoryLoss<N, Mem> loss;  // data: the solver's buffer (mse)
   };
 
-  // Checks the batch and copies its inputs and the loss to the device.
+  static std::string label(const char* what) {
+    return std::string("kode::") + Model::name + "::" + Tableau::name + "::" + what;
+  }
+
+  // ts_ = the save times (reallocated only when their count changes).
+  void set_save_times(const std::vector<double>& ts, const std::string& label) {
+    const int n_save = static_cast<int>(ts.size());
+    if (static_cast<int>(ts_.extent(0)) != n_save) {
+      ts_ = Dev<double*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::ts"), n_save);
+      ts_host_ = Kokkos::create_mirror_view(ts_);
+    }
+    for (int j = 0; j < n_save; ++j) ts_host_(j) = ts[static_cast<size_t>(j)];
+    Kokkos::deep_copy(ts_, ts_host_);
+  }
+
+  static TrajectoryLoss<N, Mem> loss_terms(const LossSpec& loss) {
+    TrajectoryLoss<N, Mem> l;
+    l.kind = loss.kind;
+    l.final_only = loss.final_only;
+    if (loss.kind == LossKind::state) {
+      if (loss.weights.size() != static_cast<size_t>(N))
+        throw std::invalid_argument("adjoint: loss weights need one value per state");
+      for (int i = 0; i < N; ++i) l.weights[i] = loss.weights[i];
+    }
+    return l;
+  }
+
+  // A device buffer of the given extents, reused when they are unchanged.
+  template <class View, class... Extents>
+  static void ensure(View& v, const std::string& name, Extents... extents) {
+    const size_t want[] = {static_cast<size_t>(extents)...};
+    bool same = v.use_count() > 0;  // allocated once (also when empty)
+    for (size_t r = 0; r < sizeof...(Extents); ++r) same = same && v.extent(r) == want[r];
+    if (!same) v = View(Kokkos::view_alloc(Kokkos::WithoutInitializing, name), extents...);
+  }
+
+  // Checks the batch and copies its inputs, the save times and the loss
+  // data into the solver's device buffers.
   Inputs upload(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
-                const std::vector<double>& y0, int n_traj, const std::string& label) const {
+                const std::vector<double>& y0, int n_traj, const std::string& label) {
     validate_solve_spec(spec);
     if (spec.ts.empty()) throw std::invalid_argument("adjoint: the loss needs save times");
     const int n_save = static_cast<int>(spec.ts.size());
     if (params.size() != static_cast<size_t>(n_traj) * P ||
         y0.size() != static_cast<size_t>(n_traj) * N)
       throw std::invalid_argument("adjoint: params/y0 sizes do not match the batch");
-    Inputs in;
-    in.params =
-        Dev2(Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::params"), n_traj, P);
-    in.y0 = Dev2(Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::y0"), n_traj, N);
-    in.ts =
-        decltype(in.ts)(Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::ts"), n_save);
-    auto h_params = Kokkos::create_mirror_view(in.params);
-    auto h_y0 = Kokkos::create_mirror_view(in.y0);
-    auto h_ts = Kokkos::create_mirror_view(in.ts);
+    ensure(params_, label + "::params", n_traj, P);
+    ensure(y0_, label + "::y0", n_traj, N);
+    auto h_params = Kokkos::create_mirror_view(params_);
+    auto h_y0 = Kokkos::create_mirror_view(y0_);
     for (int t = 0; t < n_traj; ++t) {
       for (int q = 0; q < P; ++q) h_params(t, q) = params[static_cast<size_t>(t) * P + q];
       for (int i = 0; i < N; ++i) h_y0(t, i) = y0[static_cast<size_t>(t) * N + i];
     }
-    for (int j = 0; j < n_save; ++j) h_ts(j) = spec.ts[j];
-    Kokkos::deep_copy(in.params, h_params);
-    Kokkos::deep_copy(in.y0, h_y0);
-    Kokkos::deep_copy(in.ts, h_ts);
+    Kokkos::deep_copy(params_, h_params);
+    Kokkos::deep_copy(y0_, h_y0);
+    set_save_times(spec.ts, label);
 
-    in.loss.kind = loss.kind;
-    in.loss.final_only = loss.final_only;
-    if (loss.kind == LossKind::state) {
-      if (loss.weights.size() != static_cast<size_t>(N))
-        throw std::invalid_argument("adjoint: loss weights need one value per state");
-      for (int i = 0; i < N; ++i) in.loss.weights[i] = loss.weights[i];
-    } else {
+    Inputs in{params_, y0_, loss_terms(loss)};
+    if (loss.kind == LossKind::mse) {
       if (loss.data.size() != static_cast<size_t>(n_traj) * n_save * N)
         throw std::invalid_argument("adjoint: mse data must be [n_traj][n_save][n_state]");
-      Kokkos::View<double***, Kokkos::LayoutLeft, Mem> d_data(
-          Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::data"), n_traj, n_save, N);
-      auto h_data = Kokkos::create_mirror_view(d_data);
+      ensure(data_, label + "::data", n_traj, n_save, N);
+      auto h_data = Kokkos::create_mirror_view(data_);
       for (int t = 0; t < n_traj; ++t)
         for (int j = 0; j < n_save; ++j)
           for (int i = 0; i < N; ++i)
             h_data(t, j, i) = loss.data[(static_cast<size_t>(t) * n_save + j) * N + i];
-      Kokkos::deep_copy(d_data, h_data);
-      in.loss.data = d_data;
+      Kokkos::deep_copy(data_, h_data);
+      in.loss.data = data_;
     }
     return in;
   }
 
-  template <class K>
-  static void allocate_outputs(K& k, int n_traj, int n_info, const std::string& label) {
-    k.loss_out = decltype(k.loss_out)(label + "::loss", n_traj);
-    k.dloss_dp = decltype(k.dloss_dp)(label + "::dloss_dparams", n_traj, P);
-    k.dloss_dy0 = decltype(k.dloss_dy0)(label + "::dloss_dy0", n_traj, N);
-    k.info = decltype(k.info)(label + "::info", n_traj, n_info);
+  // out_.sum_dloss_dparams from out_.dloss_dparams in the fixed block order.
+  void sum_over_batch(int n_traj, const std::string& label) {
+    if (P == 0) return;
+    const int n_blocks = (n_traj + sum_block - 1) / sum_block;
+    const auto gp = out_.dloss_dparams;
+    const auto blocks = block_sums_;
+    const auto sum = out_.sum_dloss_dparams;
+    Kokkos::parallel_for(
+        label + "::block_sums", Kokkos::RangePolicy<ExecSpace>(0, n_blocks * P),
+        KOKKOS_LAMBDA(const int index) {
+          const int b = index / (P > 0 ? P : 1), q = index % (P > 0 ? P : 1);
+          const int end = b * sum_block + sum_block < n_traj ? b * sum_block + sum_block : n_traj;
+          double acc = 0.0;
+          for (int t = b * sum_block; t < end; ++t) acc += gp(t, q);
+          blocks(b, q) = acc;
+        });
+    Kokkos::parallel_for(
+        label + "::batch_sum", Kokkos::RangePolicy<ExecSpace>(0, P), KOKKOS_LAMBDA(const int q) {
+          double acc = 0.0;
+          for (int b = 0; b < n_blocks; ++b) acc += blocks(b, q);
+          sum(q) = acc;
+        });
   }
 
-  // The loss and gradients into r (cleared first), with the batch sum of the
-  // parameter gradients in trajectory order.
-  template <class K>
-  static void download(const K& k, int n_traj, AdjointResult& r) {
-    auto loss_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.loss_out);
-    auto gp = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.dloss_dp);
-    auto gy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.dloss_dy0);
+  // The loss and gradients into r (cleared first); r.sum_dloss_dparams zero.
+  template <class L, class G>
+  static void download(const L& loss, const G& dloss_dp, const G& dloss_dy0, int n_traj,
+                       AdjointResult& r) {
+    auto loss_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), loss);
+    auto gp = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), dloss_dp);
+    auto gy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), dloss_dy0);
     r = AdjointResult{};
     r.n_traj = n_traj;
     r.n_state = N;
@@ -312,16 +429,19 @@ class AdjointSolver {
     r.sum_dloss_dparams.assign(P, 0.0);
     for (int t = 0; t < n_traj; ++t) {
       r.loss.push_back(loss_h(t));
-      for (int q = 0; q < P; ++q) {
-        r.dloss_dparams.push_back(gp(t, q));
-        r.sum_dloss_dparams[q] += gp(t, q);
-      }
+      for (int q = 0; q < P; ++q) r.dloss_dparams.push_back(gp(t, q));
       for (int i = 0; i < N; ++i) r.dloss_dy0.push_back(gy(t, i));
     }
   }
 
   Model model_;
   AdjointWorkspace<typename Kernel::Stepper, N, Mem> work_;
+  Dev<double**> params_, y0_;  // host API inputs
+  Dev<double***> data_;
+  Dev<double*> ts_;
+  typename Dev<double*>::HostMirror ts_host_;
+  DeviceGradients out_;
+  Dev<double**> block_sums_;  // [n_blocks, P]
   BatchSolver<Model, Tableau> forward_;
   BatchResult forward_result_;
 };
