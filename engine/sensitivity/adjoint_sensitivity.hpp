@@ -391,29 +391,38 @@ class AdjointSolver {
     return in;
   }
 
-  // out_.sum_dloss_dparams from out_.dloss_dparams in the fixed block order.
+  // out_.sum_dloss_dparams from out_.dloss_dparams in the fixed block order
+  // (functors, not lambdas: nvcc refuses extended lambdas in private members).
   void sum_over_batch(int n_traj, const std::string& label) {
-    if (P == 0) return;
+    if constexpr (P == 0) return;
     const int n_blocks = (n_traj + sum_block - 1) / sum_block;
-    const auto gp = out_.dloss_dparams;
-    const auto blocks = block_sums_;
-    const auto sum = out_.sum_dloss_dparams;
-    Kokkos::parallel_for(
-        label + "::block_sums", Kokkos::RangePolicy<ExecSpace>(0, n_blocks * P),
-        KOKKOS_LAMBDA(const int index) {
-          const int b = index / (P > 0 ? P : 1), q = index % (P > 0 ? P : 1);
-          const int end = b * sum_block + sum_block < n_traj ? b * sum_block + sum_block : n_traj;
-          double acc = 0.0;
-          for (int t = b * sum_block; t < end; ++t) acc += gp(t, q);
-          blocks(b, q) = acc;
-        });
-    Kokkos::parallel_for(
-        label + "::batch_sum", Kokkos::RangePolicy<ExecSpace>(0, P), KOKKOS_LAMBDA(const int q) {
-          double acc = 0.0;
-          for (int b = 0; b < n_blocks; ++b) acc += blocks(b, q);
-          sum(q) = acc;
-        });
+    Kokkos::parallel_for(label + "::block_sums", Kokkos::RangePolicy<ExecSpace>(0, n_blocks * P),
+                         BlockSums{out_.dloss_dparams, block_sums_, n_traj});
+    Kokkos::parallel_for(label + "::batch_sum", Kokkos::RangePolicy<ExecSpace>(0, P),
+                         SumOfBlocks{block_sums_, out_.sum_dloss_dparams, n_blocks});
   }
+  struct BlockSums {
+    Dev<double**> gp, blocks;
+    int n_traj;
+    KOKKOS_INLINE_FUNCTION void operator()(const int index) const {
+      constexpr int width = P > 0 ? P : 1;
+      const int b = index / width, q = index % width;
+      const int end = b * sum_block + sum_block < n_traj ? b * sum_block + sum_block : n_traj;
+      double acc = 0.0;
+      for (int t = b * sum_block; t < end; ++t) acc += gp(t, q);
+      blocks(b, q) = acc;
+    }
+  };
+  struct SumOfBlocks {
+    Dev<double**> blocks;
+    Dev<double*> sum;
+    int n_blocks;
+    KOKKOS_INLINE_FUNCTION void operator()(const int q) const {
+      double acc = 0.0;
+      for (int b = 0; b < n_blocks; ++b) acc += blocks(b, q);
+      sum(q) = acc;
+    }
+  };
 
   // The loss and gradients into r (cleared first); r.sum_dloss_dparams zero.
   template <class L, class G>
