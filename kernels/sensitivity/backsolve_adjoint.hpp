@@ -26,6 +26,7 @@
 #include "kode/kernels/dual.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
 #include "kode/kernels/model_concept.hpp"
+#include "kode/kernels/sensitivity/model_vjp.hpp"
 #include "kode/kernels/sensitivity/trajectory_loss.hpp"
 
 namespace kode {
@@ -37,32 +38,11 @@ struct AugmentedAdjointSystem {
   Model model;
 
   KOKKOS_INLINE_FUNCTION void rhs(double t, const double* z, const double* p, double* dz) const {
-    if constexpr (has_vjp<Model>::value) {
-      // The model's own vector-Jacobian product: no dual numbers.
-      model.rhs(t, z, p, dz);
-      double vy[N], vp[P > 0 ? P : 1];
-      model.vjp(t, z, p, z + N, vy, vp);
-      for (int i = 0; i < N; ++i) dz[N + i] = -vy[i];
-      for (int q = 0; q < P; ++q) dz[2 * N + q] = -vp[q];
-    } else {
-      using D = DualN<N + P>;
-      D y[N], pd[P > 0 ? P : 1], f[N];
-      for (int i = 0; i < N; ++i) y[i] = D::variable(z[i], i);
-      for (int q = 0; q < P; ++q) pd[q] = D::variable(p[q], N + q);
-      model.rhs(t, y, pd, f);
-      for (int i = 0; i < N; ++i) dz[i] = value(f[i]);
-      // Column i of df/dy is tangent i: (df/dy)^T a and (df/dp)^T a.
-      for (int i = 0; i < N; ++i) {
-        double s = 0.0;
-        for (int k = 0; k < N; ++k) s += z[N + k] * tangent(f[k], i);
-        dz[N + i] = -s;
-      }
-      for (int q = 0; q < P; ++q) {
-        double s = 0.0;
-        for (int k = 0; k < N; ++k) s += z[N + k] * tangent(f[k], N + q);
-        dz[2 * N + q] = -s;
-      }
-    }
+    // f and the vector-Jacobian products (a^T df/dy, a^T df/dp) in one go.
+    double vy[N], vp[P > 0 ? P : 1];
+    model_vjp<Model, N, P>(model, t, z, p, z + N, vy, vp, dz);
+    for (int i = 0; i < N; ++i) dz[N + i] = -vy[i];
+    for (int q = 0; q < P; ++q) dz[2 * N + q] = -vp[q];
   }
 };
 
