@@ -20,11 +20,10 @@ std::string partial_path(const SweepPlan& plan) {
   return plan.output_file + ".partial";
 }
 
-const char* const block_names[] = {"block_mean", "block_m2", "block_min", "block_max"};
+const auto& block_names = sweep_block_names;
 const char* const ensemble_names[] = {"mean", "var", "min", "max"};
-const char* const counter_names[] = {"num_steps", "num_accepted", "num_rejected"};
-const char* const sensitivity_block_names[] = {"sweep/sensitivity_block_mean",
-                                               "sweep/sensitivity_block_m2"};
+const auto& counter_names = sweep_counter_names;
+const auto& sensitivity_block_names = sweep_sensitivity_block_names;
 
 // /sensitivity with its per-trajectory datasets and /sensitivity/ensemble;
 // /sweep/sensitivity_block_* are made with the rest of /sweep.
@@ -154,8 +153,7 @@ void write_skeleton(ResultWriter& w, const SweepPlan& plan, const RunAttributes&
         w.dims(ds.get(), {d_block});
       }
       for (const char* path : sensitivity_block_names) {
-        Handle ds = w.preallocated_dataset(sweep.get(), path + 6 /* after "sweep/" */,
-                                           H5T_NATIVE_DOUBLE, {n_blocks, n_row});
+        Handle ds = w.preallocated_dataset(sweep.get(), path, H5T_NATIVE_DOUBLE, {n_blocks, n_row});
         w.dims(ds.get(), {d_block, {row.get(), "sensitivity_row"}});
       }
     }
@@ -299,7 +297,8 @@ struct SweepFile::Impl {
       for (const SensitivityDataset& d : sensitivity_row_datasets(plan))
         sensitivity_rows.push_back(open((std::string("sensitivity/") + d.name).c_str()));
       sensitivity_block_count = open("sweep/sensitivity_block_count");
-      for (int k = 0; k < 2; ++k) sensitivity_blocks[k] = open(sensitivity_block_names[k]);
+      for (int k = 0; k < 2; ++k)
+        sensitivity_blocks[k] = open((std::string("sweep/") + sensitivity_block_names[k]).c_str());
     }
   }
 
@@ -453,29 +452,47 @@ void SweepFile::close() {
 
 namespace {
 
-// /sensitivity/ensemble from /sweep/sensitivity_block_*: Chan et al.'s merge
-// in block order, as /ensemble. Returns the count.
+// Chan et al.'s merge of the slice's statistics blocks, in block order, one
+// block at a time: /sweep/<count_name> and the first n_parts of mean, m2,
+// min, max (/sweep/<names[k]>, [n_blocks, row_dims...]).
+EnsembleStatistics merge_blocks(const SweepPlan& plan, const Hdf5Calls& h5, hid_t file,
+                                const char* count_name, const char* const* names, int n_parts,
+                                const std::vector<hsize_t>& row_dims) {
+  const auto open = [&](const std::string& name) {
+    return h5.handle(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "H5Dopen2(" + name + ")");
+  };
+  size_t width = 1;
+  for (hsize_t d : row_dims) width *= static_cast<size_t>(d);
+  std::vector<hsize_t> start(row_dims.size() + 1, 0), count{1};
+  count.insert(count.end(), row_dims.begin(), row_dims.end());
+  Handle counts = open(std::string("sweep/") + count_name);
+  std::vector<Handle> parts;
+  for (int k = 0; k < n_parts; ++k) parts.push_back(open(std::string("sweep/") + names[k]));
+  EnsembleStatistics total(width);
+  for (hsize_t b = 0; b < static_cast<hsize_t>(plan.slice_n_blocks()); ++b) {
+    EnsembleStatistics block(width);
+    block.count =
+        read_block<std::int64_t>(h5, counts.get(), count_name, H5T_NATIVE_INT64, {b}, {1})[0];
+    std::vector<double>* targets[4] = {&block.mean, &block.m2, &block.min, &block.max};
+    start[0] = b;
+    for (int k = 0; k < n_parts; ++k)
+      *targets[k] = read_block<double>(h5, parts[static_cast<size_t>(k)].get(), names[k],
+                                       H5T_NATIVE_DOUBLE, start, count);
+    total.merge(block);
+  }
+  return total;
+}
+
+// /sensitivity/ensemble from /sweep/sensitivity_block_*, merged as /ensemble.
+// Returns the count.
 long long finalize_sensitivity_statistics(const SweepPlan& plan, const Hdf5Calls& h5, hid_t file) {
   const auto open = [&](const std::string& name) {
     return h5.handle(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "H5Dopen2(" + name + ")");
   };
   const std::vector<SensitivityDataset> datasets = all_sensitivity_datasets(plan);
   const hsize_t n_row = sensitivity_row_size(datasets);
-  EnsembleStatistics total(static_cast<size_t>(n_row));
-  {
-    Handle count = open("sweep/sensitivity_block_count");
-    Handle parts[2] = {open(sensitivity_block_names[0]), open(sensitivity_block_names[1])};
-    for (hsize_t b = 0; b < static_cast<hsize_t>(plan.slice_n_blocks()); ++b) {
-      EnsembleStatistics block(static_cast<size_t>(n_row));
-      block.count = read_block<std::int64_t>(h5, count.get(), "sweep/sensitivity_block_count",
-                                             H5T_NATIVE_INT64, {b}, {1})[0];
-      std::vector<double>* targets[2] = {&block.mean, &block.m2};
-      for (int k = 0; k < 2; ++k)
-        *targets[k] = read_block<double>(h5, parts[k].get(), sensitivity_block_names[k],
-                                         H5T_NATIVE_DOUBLE, {b, 0}, {1, n_row});
-      total.merge(block);
-    }
-  }
+  const EnsembleStatistics total =
+      merge_blocks(plan, h5, file, "sensitivity_block_count", sensitivity_block_names, 2, {n_row});
   // mean square = M2 / n + mean^2 (NaN without samples).
   const std::vector<double> mean = total.or_nan(total.mean);
   std::vector<double> mean_square(mean.size());
@@ -517,7 +534,6 @@ SweepTotals SweepFile::finalize(const SweepPlan& plan) {
   };
   const hsize_t n_save = static_cast<hsize_t>(plan.n_save());
   const hsize_t n_state = static_cast<hsize_t>(plan.model->n_state);
-  const size_t width = static_cast<size_t>(n_save * n_state);
 
   // Every chunk must be marked: finalize never publishes a hole.
   {
@@ -530,23 +546,8 @@ SweepTotals SweepFile::finalize(const SweepPlan& plan) {
                         "' is not marked done at the end of the sweep");
   }
 
-  // Chan et al.'s merge, in block order, one block at a time.
-  EnsembleStatistics total(width);
-  {
-    Handle count = open("sweep/block_count");
-    Handle parts[4] = {open("sweep/block_mean"), open("sweep/block_m2"), open("sweep/block_min"),
-                       open("sweep/block_max")};
-    for (hsize_t b = 0; b < static_cast<hsize_t>(plan.slice_n_blocks()); ++b) {
-      EnsembleStatistics block(width);
-      block.count = read_block<std::int64_t>(h5, count.get(), "sweep/block_count", H5T_NATIVE_INT64,
-                                             {b}, {1})[0];
-      std::vector<double>* targets[4] = {&block.mean, &block.m2, &block.min, &block.max};
-      for (int k = 0; k < 4; ++k)
-        *targets[k] = read_block<double>(h5, parts[k].get(), block_names[k], H5T_NATIVE_DOUBLE,
-                                         {b, 0, 0}, {1, n_save, n_state});
-      total.merge(block);
-    }
-  }
+  const EnsembleStatistics total =
+      merge_blocks(plan, h5, file.get(), "block_count", block_names, 4, {n_save, n_state});
   const std::vector<double> results[4] = {total.or_nan(total.mean), total.variance(),
                                           total.or_nan(total.min), total.or_nan(total.max)};
   for (int k = 0; k < 4; ++k) {
@@ -583,51 +584,54 @@ SweepTotals SweepFile::finalize(const SweepPlan& plan) {
   return totals;
 }
 
-std::vector<EnsembleStatistics> chunk_block_statistics(const SweepPlan& plan,
-                                                       const BatchResult& r) {
-  const size_t width = static_cast<size_t>(plan.n_save()) * plan.model->n_state;
+namespace {
+
+// The statistics blocks of one chunk: `sample(i)` gives trajectory i's
+// `width` values, or null to leave it out; failed trajectories are left out
+// before it is asked.
+template <class Sample>
+std::vector<EnsembleStatistics> chunk_blocks(const SweepPlan& plan, const BatchResult& r,
+                                             size_t width, Sample&& sample) {
   std::vector<EnsembleStatistics> blocks;
   for (long long first = 0; first < r.n_traj; first += plan.block_size) {
     EnsembleStatistics block(width);
     const long long end = std::min<long long>(first + plan.block_size, r.n_traj);
     for (long long i = first; i < end; ++i) {
       const auto s = static_cast<Status>(r.status[static_cast<size_t>(i)]);
-      if (s == Status::success || s == Status::event_occurred)
-        block.add(r.ys.data() + static_cast<size_t>(i) * width);
+      if (s != Status::success && s != Status::event_occurred) continue;
+      if (const double* x = sample(static_cast<size_t>(i))) block.add(x);
     }
     blocks.push_back(std::move(block));
   }
   return blocks;
 }
 
+}  // namespace
+
+std::vector<EnsembleStatistics> chunk_block_statistics(const SweepPlan& plan,
+                                                       const BatchResult& r) {
+  const size_t width = static_cast<size_t>(plan.n_save()) * plan.model->n_state;
+  return chunk_blocks(plan, r, width, [&](size_t i) { return r.ys.data() + i * width; });
+}
+
 std::vector<EnsembleStatistics> chunk_sensitivity_statistics(const SweepPlan& plan,
                                                              const BatchResult& r,
                                                              const SensitivityArrays& sensitivity) {
   const std::vector<SensitivityDataset> datasets = all_sensitivity_datasets(plan);
-  const size_t n_row = static_cast<size_t>(sensitivity_row_size(datasets));
-  std::vector<double> row(n_row);
-  std::vector<EnsembleStatistics> blocks;
-  for (long long first = 0; first < r.n_traj; first += plan.block_size) {
-    EnsembleStatistics block(n_row);
-    const long long end = std::min<long long>(first + plan.block_size, r.n_traj);
-    for (long long i = first; i < end; ++i) {
-      const auto s = static_cast<Status>(r.status[static_cast<size_t>(i)]);
-      if (s != Status::success && s != Status::event_occurred) continue;
-      size_t k = 0;
-      bool finite = true;
-      for (const SensitivityDataset& d : datasets) {
-        const size_t width = static_cast<size_t>(d.row_size());
-        const double* values = sensitivity.array(d.name).data() + static_cast<size_t>(i) * width;
-        for (size_t j = 0; j < width; ++j, ++k) {
-          row[k] = values[j];
-          finite = finite && std::isfinite(values[j]);
-        }
+  std::vector<double> row(static_cast<size_t>(sensitivity_row_size(datasets)));
+  // The trajectory's sensitivity row, when every value of it is finite.
+  return chunk_blocks(plan, r, row.size(), [&](size_t i) -> const double* {
+    size_t k = 0;
+    for (const SensitivityDataset& d : datasets) {
+      const size_t width = static_cast<size_t>(d.row_size());
+      const double* values = sensitivity.array(d.name).data() + i * width;
+      for (size_t j = 0; j < width; ++j, ++k) {
+        if (!std::isfinite(values[j])) return nullptr;
+        row[k] = values[j];
       }
-      if (finite) block.add(row.data());
     }
-    blocks.push_back(std::move(block));
-  }
-  return blocks;
+    return row.data();
+  });
 }
 
 }  // namespace kode

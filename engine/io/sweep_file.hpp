@@ -80,6 +80,14 @@
 
 namespace kode {
 
+// Dataset names of the layout above, shared with `kode merge`: the
+// counters under /stats and the per-block statistics under /sweep.
+inline constexpr const char* sweep_counter_names[3] = {"num_steps", "num_accepted", "num_rejected"};
+inline constexpr const char* sweep_block_names[4] = {"block_mean", "block_m2", "block_min",
+                                                     "block_max"};
+inline constexpr const char* sweep_sensitivity_block_names[2] = {"sensitivity_block_mean",
+                                                                 "sensitivity_block_m2"};
+
 // What a finished sweep holds, for the summary.
 struct SweepTotals {
   long long n_traj = 0;

@@ -196,18 +196,7 @@ class AdjointSolver {
           Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::segment"), n_traj, checkpoints,
           N + 2);
     }
-    const int n_blocks = (n_traj + sum_block - 1) / sum_block;
-    if (out_.loss.use_count() == 0 || static_cast<int>(out_.loss.extent(0)) != n_traj) {
-      const auto alloc = [&](const char* name) {
-        return Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::" + name);
-      };
-      out_.loss = Dev<double*>(alloc("loss"), n_traj);
-      out_.dloss_dparams = Dev<double**>(alloc("dloss_dparams"), n_traj, P);
-      out_.dloss_dy0 = Dev<double**>(alloc("dloss_dy0"), n_traj, N);
-      out_.info = Dev<int**>(alloc("info"), n_traj, 6);
-      out_.sum_dloss_dparams = Dev<double*>(alloc("sum_dloss_dparams"), P);
-      block_sums_ = Dev<double**>(alloc("block_sums"), n_blocks, P);
-    }
+    ensure_outputs(n_traj, label);
     const Kernel k{model_,
                    params,
                    y0,
@@ -237,10 +226,7 @@ class AdjointSolver {
     const Inputs in = upload(spec, loss, params, y0, n_traj, label("adjoint"));
     const DeviceGradients& out =
         solve_device(spec, loss, in.params, in.y0, in.loss.data, checkpoints);
-    download(out.loss, out.dloss_dparams, out.dloss_dy0, n_traj, r);
-    auto sum = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.sum_dloss_dparams);
-    for (int q = 0; q < P; ++q) r.sum_dloss_dparams[q] = sum(q);
-    auto info = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.info);
+    const auto info = download(out, n_traj, r);
     for (int t = 0; t < n_traj; ++t) {
       r.status.push_back(static_cast<std::int8_t>(info(t, 0)));
       r.num_steps.push_back(info(t, 1));
@@ -264,15 +250,12 @@ class AdjointSolver {
     forward_.solve(spec, params, y0, n_traj, forward_result_);
     const BatchResult& f = forward_result_;
     const int n_save = static_cast<int>(spec.ts.size());
-    Kokkos::View<double***, Kokkos::LayoutLeft, Mem> ys(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::ys"), n_traj, n_save, N);
-    Kokkos::View<double**, Kokkos::LayoutLeft, Mem> y_end(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::y_end"), n_traj, N);
-    Kokkos::View<std::int8_t*, Mem> status(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, label + "::forward_status"), n_traj);
-    auto h_ys = Kokkos::create_mirror_view(ys);
-    auto h_end = Kokkos::create_mirror_view(y_end);
-    auto h_status = Kokkos::create_mirror_view(status);
+    ensure(ys_, label + "::ys", n_traj, n_save, N);
+    ensure(y_end_, label + "::y_end", n_traj, N);
+    ensure(forward_status_, label + "::forward_status", n_traj);
+    auto h_ys = Kokkos::create_mirror_view(ys_);
+    auto h_end = Kokkos::create_mirror_view(y_end_);
+    auto h_status = Kokkos::create_mirror_view(forward_status_);
     for (int t = 0; t < n_traj; ++t) {
       for (int j = 0; j < n_save; ++j)
         for (int i = 0; i < N; ++i)
@@ -280,24 +263,21 @@ class AdjointSolver {
       for (int i = 0; i < N; ++i) h_end(t, i) = f.y_final[static_cast<size_t>(t) * N + i];
       h_status(t) = f.status[static_cast<size_t>(t)];
     }
-    Kokkos::deep_copy(ys, h_ys);
-    Kokkos::deep_copy(y_end, h_end);
-    Kokkos::deep_copy(status, h_status);
+    Kokkos::deep_copy(ys_, h_ys);
+    Kokkos::deep_copy(y_end_, h_end);
+    Kokkos::deep_copy(forward_status_, h_status);
 
-    BacksolveKernel<Model, Tableau, Mem> k{model_, in.params, ts_,     in.loss, ys,
-                                           y_end,  status,    spec.t0, spec.t1, spec.control,
-                                           {},     {},        {},      {}};
-    k.loss_out = decltype(k.loss_out)(label + "::loss", n_traj);
-    k.dloss_dp = decltype(k.dloss_dp)(label + "::dloss_dparams", n_traj, P);
-    k.dloss_dy0 = decltype(k.dloss_dy0)(label + "::dloss_dy0", n_traj, N);
-    k.info = decltype(k.info)(label + "::info", n_traj, 3);
+    // The same outputs and batch sum as solve_device (info columns 0-2:
+    // backward status, steps, accepted).
+    ensure_outputs(n_traj, label);
+    const BacksolveKernel<Model, Tableau, Mem> k{
+        model_,          in.params, ts_,     in.loss,      ys_,       y_end_,
+        forward_status_, spec.t0,   spec.t1, spec.control, out_.loss, out_.dloss_dparams,
+        out_.dloss_dy0,  out_.info};
     Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+    sum_over_batch(n_traj, label);
     ExecSpace().fence();
-    download(k.loss_out, k.dloss_dp, k.dloss_dy0, n_traj, r);
-    for (int t = 0; t < n_traj; ++t)
-      for (int q = 0; q < P; ++q)
-        r.sum_dloss_dparams[q] += r.dloss_dparams[static_cast<size_t>(t) * P + q];
-    auto info = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), k.info);
+    const auto info = download(out_, n_traj, r);
     for (int t = 0; t < n_traj; ++t) {
       const auto backward = static_cast<std::int8_t>(info(t, 0));
       r.status.push_back(f.status[static_cast<size_t>(t)]);
@@ -424,23 +404,35 @@ class AdjointSolver {
     }
   };
 
-  // The loss and gradients into r (cleared first); r.sum_dloss_dparams zero.
-  template <class L, class G>
-  static void download(const L& loss, const G& dloss_dp, const G& dloss_dy0, int n_traj,
-                       AdjointResult& r) {
-    auto loss_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), loss);
-    auto gp = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), dloss_dp);
-    auto gy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), dloss_dy0);
+  // out_ and block_sums_ for n_traj trajectories (reallocated only when
+  // n_traj changes).
+  void ensure_outputs(int n_traj, const std::string& label) {
+    ensure(out_.loss, label + "::loss", n_traj);
+    ensure(out_.dloss_dparams, label + "::dloss_dparams", n_traj, P);
+    ensure(out_.dloss_dy0, label + "::dloss_dy0", n_traj, N);
+    ensure(out_.info, label + "::info", n_traj, 6);
+    ensure(out_.sum_dloss_dparams, label + "::sum_dloss_dparams", P);
+    ensure(block_sums_, label + "::block_sums", (n_traj + sum_block - 1) / sum_block, P);
+  }
+
+  // The loss, gradients and batch sum of `out` into r (cleared first);
+  // returns out.info on the host.
+  static auto download(const DeviceGradients& out, int n_traj, AdjointResult& r) {
+    auto loss_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.loss);
+    auto gp = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.dloss_dparams);
+    auto gy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.dloss_dy0);
+    auto sum = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.sum_dloss_dparams);
     r = AdjointResult{};
     r.n_traj = n_traj;
     r.n_state = N;
     r.n_param = P;
-    r.sum_dloss_dparams.assign(P, 0.0);
+    for (int q = 0; q < P; ++q) r.sum_dloss_dparams.push_back(sum(q));
     for (int t = 0; t < n_traj; ++t) {
       r.loss.push_back(loss_h(t));
       for (int q = 0; q < P; ++q) r.dloss_dparams.push_back(gp(t, q));
       for (int i = 0; i < N; ++i) r.dloss_dy0.push_back(gy(t, i));
     }
+    return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.info);
   }
 
   Model model_;
@@ -451,6 +443,9 @@ class AdjointSolver {
   typename Dev<double*>::HostMirror ts_host_;
   DeviceGradients out_;
   Dev<double**> block_sums_;  // [n_blocks, P]
+  Dev<double***> ys_;         // backsolve: the forward states at the save times
+  Dev<double**> y_end_;       // backsolve: the forward final states
+  Kokkos::View<std::int8_t*, Mem> forward_status_;
   BatchSolver<Model, Tableau> forward_;
   BatchResult forward_result_;
 };

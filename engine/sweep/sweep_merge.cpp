@@ -17,10 +17,9 @@ using namespace hdf5;
 
 namespace {
 
-const char* const counter_names[] = {"num_steps", "num_accepted", "num_rejected"};
-const char* const block_names[] = {"block_mean", "block_m2", "block_min", "block_max"};
-const char* const sensitivity_block_names[] = {"sweep/sensitivity_block_mean",
-                                               "sweep/sensitivity_block_m2"};
+const auto& counter_names = sweep_counter_names;
+const auto& block_names = sweep_block_names;
+const auto& sensitivity_block_names = sweep_sensitivity_block_names;
 
 // The resolved config without what may differ between the parts of one
 // sweep: [output] file, [sweep] slice_index/slice_count, and [sweep]
@@ -164,7 +163,8 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
   if (!plan.sensitivity.empty()) {
     sensitivity_block_count = open_dataset(h5, file.get(), "sweep/sensitivity_block_count");
     for (int k = 0; k < 2; ++k)
-      sensitivity_blocks[k] = open_dataset(h5, file.get(), sensitivity_block_names[k]);
+      sensitivity_blocks[k] =
+          open_dataset(h5, file.get(), std::string("sweep/") + sensitivity_block_names[k]);
   }
 
   const hsize_t B = static_cast<hsize_t>(plan.block_size);

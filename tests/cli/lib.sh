@@ -109,14 +109,26 @@ ts = linspace(0,10,11)
 INI
 }
 
+# The values of h5dump's (first) DATA block on stdin, one per line.
+dumped_values() {
+  awk '/^ *DATA \{/ { on = 1; next } on && /^ *\}/ { exit } on { print }' |
+    tr ',' '\n' | sed -e 's/^ *//' -e 's/ *$//' -e '/^$/d'
+}
+
 # h5_values FILE OBJECT [-a]: the values of a dataset (or, with -a, an
 # attribute "/path/attr"), one per line, as h5dump prints them.
 h5_values() {
   local flag=-d
   [ "${3:-}" = "-a" ] && flag=-a
-  h5dump -y -w 0 "$flag" "$2" "$1" |
-    awk '/^ *DATA \{/ { on = 1; next } on && /^ *\}/ { exit } on { print }' |
-    tr ',' '\n' | sed -e 's/^ *//' -e 's/ *$//' -e '/^$/d'
+  h5dump -y -w 0 "$flag" "$2" "$1" | dumped_values
+}
+
+# exact_values FILE DATASET [h5dump -s/-c options]: the values at full
+# precision, one per line.
+exact_values() {
+  local file=$1 ds=$2
+  shift 2
+  h5dump -m %.17g -y -w 0 -d "$ds" "$@" "$file" | dumped_values
 }
 
 # mpi N ARGS...: kode on N ranks under $MPIEXEC (set by the calling script),

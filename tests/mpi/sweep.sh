@@ -93,16 +93,6 @@ slices() {
   done
 }
 
-# exact_values FILE DATASET [h5dump -s/-c options]: the values at full
-# precision, one per line.
-exact_values() {
-  local file=$1 ds=$2
-  shift 2
-  h5dump -m %.17g -y -w 0 -d "$ds" "$@" "$file" |
-    awk '/^ *DATA \{/ { on = 1; next } on && /^ *\}/ { exit } on { print }' |
-    tr ',' '\n' | sed -e 's/^ *//' -e 's/ *$//' -e '/^$/d'
-}
-
 case "$CASE" in
   ranks_and_chunks)
     reference
