@@ -464,4 +464,272 @@ KOKKOS_INLINE_FUNCTION dual_detail::if_dual<D> pow(const D& x, const D& y) {
 }
 
 }  // namespace math
+
+// ---- second order: a dual number over DualN<K> ----
+//
+// NestedDual<D> (D = DualN<K>) is a value and one directional derivative,
+// each a DualN<K>: evaluating g(y) with y_i = (y_i, u_i) gives g(y) and
+// (dg/dy) u, and both carry the K tangents of y, u and the parameters. The
+// SDE solvers need (dG/dy) u itself (Milstein's correction, the
+// Ito-Stratonovich drift conversion: sde_vector_fields.hpp), so their forward
+// sensitivities and their discrete adjoint differentiate that directional
+// derivative once more: the diffusion is then evaluated with y of type
+// NestedDual<DualN<K>> and p of type DualN<K>. The rules are those of DualN
+// (the chain rule on the derivative part, comparisons on the value), with the
+// derivative part's arithmetic done in DualN<K>; a derivative part that is
+// exactly zero stays zero where the partial derivative is infinite, as in
+// DualN. Model code needs nothing new: it is the same template over T and P.
+template <class D>
+struct NestedDual {
+  static_assert(dual_detail::is_dual<D>::value, "NestedDual is a dual number over DualN<K>");
+  D v;  // value (with its K tangents)
+  D d;  // the directional derivative (with its K tangents)
+
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual(double value0 = 0.0) : v(value0), d(0.0) {}
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual(const D& value0) : v(value0), d(0.0) {}
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual(const D& value0, const D& deriv0)
+      : v(value0), d(deriv0) {}
+};
+
+template <class D>
+struct scalar_tangents<NestedDual<D>> : scalar_tangents<D> {};
+
+namespace dual_detail {
+
+// Exactly zero, value and every tangent.
+KOKKOS_INLINE_FUNCTION constexpr bool is_zero(double x) {
+  return x == 0.0;
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr bool is_zero(const D& x) {
+  if (x.v != 0.0) return false;
+  for (int k = 0; k < scalar_tangents<D>::value; ++k)
+    if (kode::tangent(x, k) != 0.0) return false;
+  return true;
+}
+
+// f(x) for NestedDual x: value fx, derivative f'(x.v) x.d (zero stays zero).
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> nested_chained(const D& fx, const D& partial,
+                                                              const NestedDual<D>& x) {
+  return NestedDual<D>(fx, is_zero(x.d) ? D(0.0) : partial * x.d);
+}
+
+template <class X>
+struct is_nested_dual : std::false_type {};
+template <class D>
+struct is_nested_dual<NestedDual<D>> : std::true_type {};
+template <class X>
+using if_nested = std::enable_if_t<is_nested_dual<X>::value, X>;
+
+}  // namespace dual_detail
+
+// Arithmetic: NestedDual with NestedDual, with its inner D, and with double.
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator+(const NestedDual<D>& a) {
+  return a;
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator-(const NestedDual<D>& a) {
+  return NestedDual<D>(-a.v, -a.d);
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator+(const NestedDual<D>& a,
+                                                         const NestedDual<D>& b) {
+  return NestedDual<D>(a.v + b.v, a.d + b.d);
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator-(const NestedDual<D>& a,
+                                                         const NestedDual<D>& b) {
+  return NestedDual<D>(a.v - b.v, a.d - b.d);
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator*(const NestedDual<D>& a,
+                                                         const NestedDual<D>& b) {
+  return NestedDual<D>(a.v * b.v, a.d * b.v + a.v * b.d);
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator/(const NestedDual<D>& a,
+                                                         const NestedDual<D>& b) {
+  const D q = a.v / b.v;
+  return NestedDual<D>(q, (a.d - q * b.d) / b.v);
+}
+// A constant c (a D or a double): the derivative part is only scaled.
+#define KODE_NESTED_MIXED(C)                                                              \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator+(const NestedDual<D>& a, C b) { \
+    return NestedDual<D>(a.v + b, a.d);                                                   \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator+(C a, const NestedDual<D>& b) { \
+    return NestedDual<D>(a + b.v, b.d);                                                   \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator-(const NestedDual<D>& a, C b) { \
+    return NestedDual<D>(a.v - b, a.d);                                                   \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator-(C a, const NestedDual<D>& b) { \
+    return NestedDual<D>(a - b.v, -b.d);                                                  \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator*(const NestedDual<D>& a, C b) { \
+    return NestedDual<D>(a.v * b, a.d * b);                                               \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator*(C a, const NestedDual<D>& b) { \
+    return NestedDual<D>(a * b.v, a * b.d);                                               \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator/(const NestedDual<D>& a, C b) { \
+    return NestedDual<D>(a.v / b, a.d / b);                                               \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr NestedDual<D> operator/(C a, const NestedDual<D>& b) { \
+    const D q = a / b.v;                                                                  \
+    return NestedDual<D>(q, -q * b.d / b.v);                                              \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr bool operator<(const NestedDual<D>& a, C b) {          \
+    return a.v < b;                                                                       \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr bool operator>(const NestedDual<D>& a, C b) {          \
+    return a.v > b;                                                                       \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr bool operator<=(const NestedDual<D>& a, C b) {         \
+    return a.v <= b;                                                                      \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr bool operator>=(const NestedDual<D>& a, C b) {         \
+    return a.v >= b;                                                                      \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr bool operator<(C a, const NestedDual<D>& b) {          \
+    return a < b.v;                                                                       \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr bool operator>(C a, const NestedDual<D>& b) {          \
+    return a > b.v;                                                                       \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr bool operator<=(C a, const NestedDual<D>& b) {         \
+    return a <= b.v;                                                                      \
+  }                                                                                       \
+  template <class D>                                                                      \
+  KOKKOS_INLINE_FUNCTION constexpr bool operator>=(C a, const NestedDual<D>& b) {         \
+    return a >= b.v;                                                                      \
+  }
+KODE_NESTED_MIXED(const D&)
+KODE_NESTED_MIXED(double)
+#undef KODE_NESTED_MIXED
+
+template <class D, class C>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D>& operator+=(NestedDual<D>& a, const C& b) {
+  return a = a + b;
+}
+template <class D, class C>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D>& operator-=(NestedDual<D>& a, const C& b) {
+  return a = a - b;
+}
+template <class D, class C>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D>& operator*=(NestedDual<D>& a, const C& b) {
+  return a = a * b;
+}
+template <class D, class C>
+KOKKOS_INLINE_FUNCTION constexpr NestedDual<D>& operator/=(NestedDual<D>& a, const C& b) {
+  return a = a / b;
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr bool operator<(const NestedDual<D>& a, const NestedDual<D>& b) {
+  return a.v < b.v;
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr bool operator>(const NestedDual<D>& a, const NestedDual<D>& b) {
+  return a.v > b.v;
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr bool operator<=(const NestedDual<D>& a, const NestedDual<D>& b) {
+  return a.v <= b.v;
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION constexpr bool operator>=(const NestedDual<D>& a, const NestedDual<D>& b) {
+  return a.v >= b.v;
+}
+
+namespace math {
+
+// The same functions as for DualN, by the chain rule on the derivative part
+// with DualN<K> arithmetic (so the K tangents of f'(x) are exact too).
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> sqrt(const X& x) {
+  const auto s = kode::math::sqrt(x.v);
+  return dual_detail::nested_chained(s, 0.5 / s, x);
+}
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> cbrt(const X& x) {
+  const auto c = kode::math::cbrt(x.v);
+  return dual_detail::nested_chained(c, 1.0 / (3.0 * c * c), x);
+}
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> exp(const X& x) {
+  const auto e = kode::math::exp(x.v);
+  return dual_detail::nested_chained(e, e, x);
+}
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> log(const X& x) {
+  return dual_detail::nested_chained(kode::math::log(x.v), 1.0 / x.v, x);
+}
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> sin(const X& x) {
+  return dual_detail::nested_chained(kode::math::sin(x.v), kode::math::cos(x.v), x);
+}
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> cos(const X& x) {
+  return dual_detail::nested_chained(kode::math::cos(x.v), -kode::math::sin(x.v), x);
+}
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> tanh(const X& x) {
+  const auto t = kode::math::tanh(x.v);
+  return dual_detail::nested_chained(t, 1.0 - t * t, x);
+}
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> fabs(const X& x) {
+  const double sign = x.v.v > 0.0 ? 1.0 : (x.v.v < 0.0 ? -1.0 : 0.0);
+  return X(kode::math::fabs(x.v), sign * x.d);
+}
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> pow(const X& x, double a) {
+  using D = decltype(x.v);
+  const D partial = a == 0.0 ? D(0.0) : a * kode::math::pow(x.v, a - 1.0);
+  return dual_detail::nested_chained(kode::math::pow(x.v, a), partial, x);
+}
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> pow(double a, const X& y) {
+  using D = decltype(y.v);
+  const D p = kode::math::pow(a, y.v);
+  return dual_detail::nested_chained(p, p.v == 0.0 ? D(0.0) : p * kode::math::log(a), y);
+}
+// (x^y)' = y x^(y-1) x' + x^y log(x) y', each part zero when its x' or y' is.
+template <class X>
+KOKKOS_INLINE_FUNCTION dual_detail::if_nested<X> pow(const X& x, const X& y) {
+  using D = decltype(x.v);
+  const D p = kode::math::pow(x.v, y.v);
+  const D dx = dual_detail::is_zero(x.d) ? D(0.0) : y.v * kode::math::pow(x.v, y.v - 1.0) * x.d;
+  const D dy = dual_detail::is_zero(y.d) || p.v == 0.0 ? D(0.0) : p * kode::math::log(x.v) * y.d;
+  return X(p, dx + dy);
+}
+
+// A constant of the inner type in either place: promoted to NestedDual.
+template <class D>
+KOKKOS_INLINE_FUNCTION NestedDual<D> pow(const NestedDual<D>& x, const D& y) {
+  return kode::math::pow(x, NestedDual<D>(y));
+}
+template <class D>
+KOKKOS_INLINE_FUNCTION NestedDual<D> pow(const D& x, const NestedDual<D>& y) {
+  return kode::math::pow(NestedDual<D>(x), y);
+}
+
+}  // namespace math
 }  // namespace kode

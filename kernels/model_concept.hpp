@@ -22,6 +22,21 @@
 // rhs and diffusion are templates so that the same code runs on doubles and
 // on dual numbers (kernels/dual.hpp): that is how sensitivities get model
 // derivatives without hand-written ones.
+//
+// Shared weights (optional; a neural vector field, kernels/models/neural_ode.hpp):
+// besides its few named per-trajectory parameters p, a model may read a block
+// of weights sized at run time and shared by every trajectory of a batch,
+// through a pointer into memory the caller owns (a Kokkos View on the
+// execution space), so the struct stays small and trivially copyable and the
+// weights are never copied per thread. Such a model declares
+//     KOKKOS_INLINE_FUNCTION int n_weights() const;   // the block's length
+//     void set_weights(const double* weights);        // host: where it lives
+//     KOKKOS_INLINE_FUNCTION void vjp(double t, const double* y, const double* p,
+//         const double* v, double* vjp_y, double* vjp_p, double* weights_bar) const;
+// and the vjp ADDS v^T df/dtheta into weights_bar[0 .. n_weights). The
+// discrete adjoint gives each trajectory its own row of dL/dtheta and sums
+// the rows over the batch in a fixed order (adjoint_sensitivity.hpp), so no
+// atomics and the same bits on every run and backend.
 #pragma once
 
 #include <type_traits>
@@ -64,6 +79,34 @@ struct has_name<M, std::void_t<decltype(M::name), decltype(M::state_names[0])>>
 
 }  // namespace model_detail
 
+namespace model_detail {
+template <class M, class = void>
+struct declares_weights : std::false_type {};
+template <class M>
+struct declares_weights<M, std::void_t<decltype(std::declval<const M&>().n_weights())>>
+    : std::true_type {};
+template <class M, class = void>
+struct has_set_weights : std::false_type {};
+template <class M>
+struct has_set_weights<
+    M, std::void_t<decltype(std::declval<M&>().set_weights(static_cast<const double*>(nullptr)))>>
+    : std::true_type {};
+template <class M, class = void>
+struct has_weight_vjp : std::false_type {};
+template <class M>
+struct has_weight_vjp<
+    M, std::void_t<decltype(std::declval<const M&>().vjp(
+           0.0, static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
+           static_cast<const double*>(nullptr), static_cast<double*>(nullptr),
+           static_cast<double*>(nullptr), static_cast<double*>(nullptr)))>> : std::true_type {};
+}  // namespace model_detail
+
+// The model reads a block of shared weights (see "Shared weights" above).
+template <class M>
+struct has_weights : std::integral_constant<bool, model_detail::declares_weights<M>::value &&
+                                                      model_detail::has_set_weights<M>::value &&
+                                                      model_detail::has_weight_vjp<M>::value> {};
+
 // The model provides vjp(t, y, p, v, vjp_y, vjp_p) (see above).
 template <class M, class = void>
 struct has_vjp : std::false_type {};
@@ -91,6 +134,17 @@ constexpr bool check_model() {
                 "kode model: rhs must also accept dual numbers (write it as a template over the "
                 "scalar types T of y and P of p, using kode::math for functions): "
                 "sensitivities differentiate it that way");
+  if constexpr (model_detail::declares_weights<Model>::value) {
+    static_assert(model_detail::has_set_weights<Model>::value,
+                  "kode model with shared weights: needs `void set_weights(const double*)` (the "
+                  "engine points the model at the weight block it owns)");
+    static_assert(model_detail::has_weight_vjp<Model>::value,
+                  "kode model with shared weights: needs `vjp(t, y, p, v, vjp_y, vjp_p, "
+                  "weights_bar)` adding v^T df/dtheta into weights_bar (weights are not "
+                  "differentiated by dual numbers)");
+    static_assert(!is_sde_model<Model>::value,
+                  "kode model: shared weights are implemented for ODE models only");
+  }
   if constexpr (is_sde_model<Model>::value) {
     static_assert(model_detail::has_diffusion<Model, double, double>::value,
                   "kode SDE model: needs `template <class T, class P> KOKKOS_INLINE_FUNCTION void "
@@ -103,6 +157,19 @@ constexpr bool check_model() {
     static_assert(Model::noise != NoiseKind::scalar || Model::n_noise == 1,
                   "kode SDE model: scalar noise needs n_noise == 1");
   }
+  return true;
+}
+
+// SDE sensitivities also differentiate the diffusion's own derivative
+// (dG/dy) u: diffusion must accept a NestedDual over DualN for y and DualN
+// for p (any model written as one template over T and P does).
+template <class Model>
+constexpr bool check_sde_model_derivatives() {
+  if constexpr (is_sde_model<Model>::value)
+    static_assert(
+        model_detail::has_diffusion<Model, NestedDual<DualN<2>>, DualN<2>>::value,
+        "kode SDE model: for sensitivities, diffusion must be one template over the scalar types "
+        "T of y and P of p (it is then evaluated with T = NestedDual<DualN<K>>, P = DualN<K>)");
   return true;
 }
 

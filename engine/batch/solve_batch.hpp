@@ -55,6 +55,30 @@ struct FieldsFor<Model, Method, true> {
   using type = SdeVectorFields<Model>;
 };
 
+// The vector fields an SDE method steps for this spec: the drift converted
+// when the problem's calculus ([noise] calculus, else the model's) is not the
+// one the method converges to.
+template <class Model, class Method>
+SdeVectorFields<Model> sde_fields(const Model& model, const SolveSpec& spec) {
+  SdeVectorFields<Model> fields;
+  fields.model = model;
+  const Calculus problem = spec.noise.calculus.empty()             ? Model::calculus
+                           : spec.noise.calculus == "stratonovich" ? Calculus::stratonovich
+                                                                   : Calculus::ito;
+  // f_Ito = f_Strat + c: an Ito solver of a Stratonovich problem adds c.
+  fields.drift_conversion = problem == Method::calculus         ? 0.0
+                            : problem == Calculus::stratonovich ? 1.0
+                                                                : -1.0;
+  return fields;
+}
+
+// The Brownian paths of the batch's first trajectory (trajectory k of the
+// batch uses key.trajectory + k).
+inline BrownianKey brownian_key(const SolveSpec& spec) {
+  return BrownianKey{spec.noise.seed, spec.first_trajectory,
+                     brownian_tree_tol(spec.t0, spec.t1, spec.noise)};
+}
+
 template <class Model, class Tableau, class MemorySpace>
 struct SolveBatchKernel {
   static constexpr int N = Model::n_state;
@@ -76,7 +100,7 @@ struct SolveBatchKernel {
   BrownianKey noise_key;                            // trajectory: first index of the batch
 
   KOKKOS_INLINE_FUNCTION void operator()(const int traj) const {
-    double p[P > 0 ? P : 1];
+    double p[P > 0 ? P : 1] = {};
     for (int j = 0; j < P; ++j) p[j] = params(traj, j);
     double y[N];
     for (int i = 0; i < N; ++i) y[i] = y0(traj, i);
@@ -145,16 +169,8 @@ class BatchSolver {
 
     Kernel k{model_, {}, {}, {}, {}, {}, {}, spec.t0, spec.t1, spec.control, {}, {}};
     if constexpr (Kernel::sde) {
-      k.fields.model = model_;
-      const Calculus problem = spec.noise.calculus.empty()             ? Model::calculus
-                               : spec.noise.calculus == "stratonovich" ? Calculus::stratonovich
-                                                                       : Calculus::ito;
-      // f_Ito = f_Strat + c: an Ito solver of a Stratonovich problem adds c.
-      k.fields.drift_conversion = problem == Tableau::calculus        ? 0.0
-                                  : problem == Calculus::stratonovich ? 1.0
-                                                                      : -1.0;
-      k.noise_key = BrownianKey{spec.noise.seed, spec.first_trajectory,
-                                brownian_tree_tol(spec.t0, spec.t1, spec.noise)};
+      k.fields = sde_fields<Model, Tableau>(model_, spec);
+      k.noise_key = brownian_key(spec);
     }
     ensure(params_, h_params_, "params", n_traj, P);
     ensure(y0_, h_y0_, "y0", n_traj, N);

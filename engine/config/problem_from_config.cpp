@@ -361,9 +361,11 @@ SensitivitySetup sensitivity_from_config(const Config& config, const ModelInfo& 
     if (!near.empty()) msg += "; did you mean '" + near + "'?";
     throw ConfigError(msg + " (expected forward, adjoint or backsolve)");
   }
-  if (model.sde)
-    throw ConfigError(key + ": model '" + model.name +
-                      "' is an SDE; sensitivities of SDE paths are not implemented yet");
+  if (model.sde && *method == "backsolve")
+    throw ConfigError(key + ": backsolve solves the adjoint ODE backwards and model '" +
+                      model.name +
+                      "' is an SDE; use forward or adjoint (pathwise gradients on each "
+                      "trajectory's Brownian path)");
   if (spec.save_steps || spec.dense)
     throw ConfigError(key + ": sensitivities are computed at the save times only; drop " +
                       config.describe(spec.save_steps ? "save.steps" : "save.dense"));

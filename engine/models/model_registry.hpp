@@ -122,23 +122,25 @@ struct ModelInfo {
   // A persistent solver for `method` (throws std::invalid_argument for an
   // unknown method).
   std::function<std::unique_ptr<AnyBatchSolver>(const std::string& method)> make_solver;
-  // Forward sensitivities for `method` (ODE models; throws
-  // std::invalid_argument for an unknown method or an SDE model).
+  // Forward sensitivities for `method` (pathwise for SDE models; throws
+  // std::invalid_argument for an unknown method or one the model cannot use).
   std::function<std::unique_ptr<AnyForwardSensitivitySolver>(const std::string& method)>
       make_forward_solver;
-  // The discrete adjoint for `method` (ODE models; as make_forward_solver).
+  // The discrete adjoint for `method` (as make_forward_solver; backsolve
+  // refuses SDE models).
   std::function<std::unique_ptr<AnyAdjointSolver>(const std::string& method)> make_adjoint_solver;
 };
 
-// The solver for `method` of an SDE model, or an error naming why not.
-template <class Model>
-std::unique_ptr<AnyBatchSolver> make_sde_solver(const Model& model, const std::string& method) {
-  std::unique_ptr<AnyBatchSolver> solver;
+// Typed<Model, Method> for the SDE `method` of an SDE model, behind its Any
+// interface, or an error naming why not.
+template <class Any, template <class, class> class Typed, class Model>
+std::unique_ptr<Any> make_sde_solver(const Model& model, const std::string& method) {
+  std::unique_ptr<Any> solver;
   std::string refused;
   const bool known = dispatch_sde_solver(method, [&](auto tag) {
     using Method = typename decltype(tag)::type;
     if constexpr (Method::supports(Model::noise)) {
-      solver = std::make_unique<TypedBatchSolver<Model, Method>>(model);
+      solver = std::make_unique<Typed<Model, Method>>(model);
     } else {
       refused = std::string("solver.method '") + method + "' (" + Method::full_name +
                 ") does not handle the " + noise_kind_name(Model::noise) + " noise of model '" +
@@ -193,14 +195,28 @@ ModelInfo make_model_info(const Model& model = Model{}) {
     info.noise_kind = noise_kind_name(Model::noise);
     info.calculus = calculus_name(Model::calculus);
     info.make_solver = [model](const std::string& method) {
-      return make_sde_solver(model, method);
+      return make_sde_solver<AnyBatchSolver, TypedBatchSolver>(model, method);
     };
-    info.make_forward_solver =
-        [](const std::string&) -> std::unique_ptr<AnyForwardSensitivitySolver> {
-      throw std::invalid_argument(
-          std::string("sensitivity.method = forward: model '") + Model::name +
-          "' is an SDE; sensitivities of SDE paths are not implemented yet");
-    };
+    if constexpr (model_detail::has_diffusion<Model, NestedDual<DualN<2>>, DualN<2>>::value) {
+      info.make_forward_solver = [model](const std::string& method) {
+        return make_sde_solver<AnyForwardSensitivitySolver, TypedForwardSensitivitySolver>(model,
+                                                                                           method);
+      };
+      info.make_adjoint_solver = [model](const std::string& method) {
+        return make_sde_solver<AnyAdjointSolver, TypedAdjointSolver>(model, method);
+      };
+    } else {
+      // A diffusion written for double parameters only cannot be
+      // differentiated (check_sde_model_derivatives says how to write it).
+      const auto refuse = [](const std::string&) -> std::nullptr_t {
+        throw std::invalid_argument(
+            std::string("[sensitivity]: model '") + Model::name +
+            "' has a diffusion that is not a template over the scalar type of p; "
+            "sensitivities of its paths need one (see kernels/model_concept.hpp)");
+      };
+      info.make_forward_solver = refuse;
+      info.make_adjoint_solver = refuse;
+    }
   } else {
     info.make_solver = [model](const std::string& method) {
       return make_ode_solver<AnyBatchSolver, TypedBatchSolver>(model, method);

@@ -16,6 +16,7 @@
 #include "kode/engine/batch/solve_spec.hpp"
 #include "kode/kernels/sensitivity/adjoint_trajectory.hpp"
 #include "kode/kernels/sensitivity/backsolve_adjoint.hpp"
+#include "kode/kernels/sensitivity/sde_adjoint_loop.hpp"
 #include "kode/kernels/sensitivity/trajectory_loss.hpp"
 
 namespace kode {
@@ -33,7 +34,10 @@ struct AdjointResult {
   std::vector<double> loss;                  // [n_traj]
   std::vector<double> dloss_dparams;         // [n_traj][n_param]
   std::vector<double> dloss_dy0;             // [n_traj][n_state]
-  std::vector<double> sum_dloss_dparams;     // [n_param]: sum over the batch in trajectory order
+  std::vector<double> sum_dloss_dparams;     // [n_param]: sum over the batch in a fixed order
+  int n_weights = 0;                         // models with shared weights (model_concept.hpp):
+  std::vector<double> dloss_dweights;        // [n_traj][n_weights]
+  std::vector<double> sum_dloss_dweights;    // [n_weights]: sum over the batch in a fixed order
   std::vector<std::int8_t> status;           // [n_traj] the forward solve's
   std::vector<int> num_steps, num_accepted;  // [n_traj]
   std::vector<int> recomputed;               // [n_traj] attempted steps replayed (backsolve:
@@ -43,10 +47,23 @@ struct AdjointResult {
   std::vector<std::int8_t> backward_status;  // [n_traj] backsolve only: the backward solve's
 };
 
+// The time loop the adjoint drives (adjoint_of_loop): the RK loop for ODE
+// methods, the SDE loop (pathwise gradients) for SDE methods.
+template <class Model, class Method, class MemorySpace, bool = is_sde_method<Method>::value>
+struct AdjointLoopFor {
+  using type = OdeAdjointLoop<Method, Model, Model::n_state, Model::n_param, MemorySpace>;
+};
+template <class Model, class Method, class MemorySpace>
+struct AdjointLoopFor<Model, Method, MemorySpace, true> {
+  using type =
+      SdeAdjointLoop<Method, SdeVectorFields<Model>, Model::n_state, Model::n_param, MemorySpace>;
+};
+
 template <class Model, class Tableau, class MemorySpace>
 struct AdjointKernel {
   static constexpr int N = Model::n_state, P = Model::n_param;
-  using Stepper = TrajectoryStepper<Tableau, N>;
+  static constexpr bool sde = is_sde_method<Tableau>::value;
+  using Stepper = typename AdjointLoopFor<Model, Tableau, MemorySpace>::type::State;
   Model model;
   Kokkos::View<const double**, Kokkos::LayoutLeft, MemorySpace> params, y0;
   Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace> ts;
@@ -58,15 +75,28 @@ struct AdjointKernel {
   Kokkos::View<double**, Kokkos::LayoutLeft, MemorySpace> dloss_dp, dloss_dy0;
   Kokkos::View<int**, Kokkos::LayoutLeft, MemorySpace> info;  // status, steps, accepted,
                                                               // recomputed, slots, ok
+  typename FieldsFor<Model, Tableau>::type fields;            // SDE methods only
+  BrownianKey noise_key;  // trajectory: first index of the batch
+  // Shared weights: one row of dL/dtheta per trajectory, contiguous.
+  Kokkos::View<double**, Kokkos::LayoutRight, MemorySpace> dloss_dweights;  // [n_traj, n_weights]
 
   KOKKOS_INLINE_FUNCTION void operator()(const int traj) const {
-    double p[P > 0 ? P : 1], y[N], gy[N], gp[P > 0 ? P : 1], l;
+    double p[P > 0 ? P : 1] = {}, y[N], gy[N], gp[P > 0 ? P : 1], l;
     for (int q = 0; q < P; ++q) p[q] = params(traj, q);
     for (int i = 0; i < N; ++i) y[i] = y0(traj, i);
     StepCounts c;
     AdjointStats stats;
-    const Status s = adjoint_trajectory<Tableau, Model, N, P>(
-        model, p, t0, t1, y, control, ts, loss, traj, work, l, gy, gp, c, stats);
+    Status s;
+    if constexpr (sde) {
+      BrownianKey key = noise_key;
+      key.trajectory += static_cast<std::uint64_t>(traj);
+      s = sde_adjoint_trajectory<Tableau, decltype(fields), N, P>(
+          fields, p, t0, t1, y, control, key, ts, loss, traj, work, l, gy, gp, c, stats);
+    } else {
+      double* wbar = dloss_dweights.extent(1) > 0 ? &dloss_dweights(traj, 0) : nullptr;
+      s = adjoint_trajectory<Tableau, Model, N, P>(model, p, t0, t1, y, control, ts, loss, traj,
+                                                   work, l, gy, gp, c, stats, wbar);
+    }
     loss_out(traj) = l;
     for (int q = 0; q < P; ++q) dloss_dp(traj, q) = gp[q];
     for (int i = 0; i < N; ++i) dloss_dy0(traj, i) = gy[i];
@@ -96,7 +126,7 @@ struct BacksolveKernel {
   Kokkos::View<int**, Kokkos::LayoutLeft, MemorySpace> info;  // backward status, steps, accepted
 
   KOKKOS_INLINE_FUNCTION void operator()(const int traj) const {
-    double p[P > 0 ? P : 1], y1[N], gy[N], gp[P > 0 ? P : 1];
+    double p[P > 0 ? P : 1] = {}, y1[N], gy[N] = {}, gp[P > 0 ? P : 1] = {};
     for (int q = 0; q < P; ++q) p[q] = params(traj, q);
     for (int i = 0; i < N; ++i) y1[i] = y_end(traj, i);
     const int n_save = static_cast<int>(ts.extent(0));
@@ -125,8 +155,8 @@ struct BacksolveKernel {
 template <class Model, class Tableau>
 class AdjointSolver {
   static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
-  static_assert(!is_sde_method<Tableau>::value,
-                "kode: the discrete adjoint is implemented for ODE methods only");
+  static_assert(!is_sde_method<Tableau>::value || check_sde_model_derivatives<Model>(),
+                "kode SDE model: see kernels/model_concept.hpp");
 
  public:
   using ExecSpace = Kokkos::DefaultExecutionSpace;
@@ -152,6 +182,11 @@ class AdjointSolver {
     // trajectories in index order, then the blocks in order): the same bits
     // on every run and backend, no atomics.
     Dev<double*> sum_dloss_dparams;
+    // Models with shared weights (else 0 columns): [n_traj, n_weights], one
+    // contiguous row per trajectory, and their batch sum [n_weights] in the
+    // same fixed order. Memory: n_traj x n_weights doubles.
+    Kokkos::View<double**, Kokkos::LayoutRight, Mem> dloss_dweights;
+    Dev<double*> sum_dloss_dweights;
   };
   static constexpr int sum_block = 256;
 
@@ -166,6 +201,7 @@ class AdjointSolver {
                                       const Dev<const double***>& data,
                                       int checkpoints = default_checkpoints) {
     validate_solve_spec(spec);
+    if constexpr (Kernel::sde) validate_sde_spec(spec);
     if (checkpoints < 2) throw std::invalid_argument("adjoint: checkpoints must be >= 2");
     if (spec.ts.empty()) throw std::invalid_argument("adjoint: the loss needs save times");
     const int n_traj = static_cast<int>(params.extent(0));
@@ -197,19 +233,26 @@ class AdjointSolver {
           N + 2);
     }
     ensure_outputs(n_traj, label);
-    const Kernel k{model_,
-                   params,
-                   y0,
-                   ts_,
-                   l,
-                   work_,
-                   spec.t0,
-                   spec.t1,
-                   spec.control,
-                   out_.loss,
-                   out_.dloss_dparams,
-                   out_.dloss_dy0,
-                   out_.info};
+    Kernel k{model_,
+             params,
+             y0,
+             ts_,
+             l,
+             work_,
+             spec.t0,
+             spec.t1,
+             spec.control,
+             out_.loss,
+             out_.dloss_dparams,
+             out_.dloss_dy0,
+             out_.info,
+             {},
+             {},
+             out_.dloss_dweights};
+    if constexpr (Kernel::sde) {
+      k.fields = sde_fields<Model, Tableau>(model_, spec);
+      k.noise_key = brownian_key(spec);
+    }
     Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
     sum_over_batch(n_traj, label);
     ExecSpace().fence();
@@ -245,48 +288,58 @@ class AdjointSolver {
   // gradients, gradient_ok 0 and its status in backward_status.
   void backsolve(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
                  const std::vector<double>& y0, int n_traj, AdjointResult& r) {
-    const std::string label = this->label("backsolve");
-    const Inputs in = upload(spec, loss, params, y0, n_traj, label);
-    forward_.solve(spec, params, y0, n_traj, forward_result_);
-    const BatchResult& f = forward_result_;
-    const int n_save = static_cast<int>(spec.ts.size());
-    ensure(ys_, label + "::ys", n_traj, n_save, N);
-    ensure(y_end_, label + "::y_end", n_traj, N);
-    ensure(forward_status_, label + "::forward_status", n_traj);
-    auto h_ys = Kokkos::create_mirror_view(ys_);
-    auto h_end = Kokkos::create_mirror_view(y_end_);
-    auto h_status = Kokkos::create_mirror_view(forward_status_);
-    for (int t = 0; t < n_traj; ++t) {
-      for (int j = 0; j < n_save; ++j)
-        for (int i = 0; i < N; ++i)
-          h_ys(t, j, i) = f.ys[(static_cast<size_t>(t) * n_save + j) * N + i];
-      for (int i = 0; i < N; ++i) h_end(t, i) = f.y_final[static_cast<size_t>(t) * N + i];
-      h_status(t) = f.status[static_cast<size_t>(t)];
-    }
-    Kokkos::deep_copy(ys_, h_ys);
-    Kokkos::deep_copy(y_end_, h_end);
-    Kokkos::deep_copy(forward_status_, h_status);
+    if constexpr (Kernel::sde) {
+      throw std::invalid_argument(
+          "backsolve: SDE models are not supported (their continuous adjoint needs the "
+          "Brownian path solved backwards); use method = adjoint or forward");
+    } else if constexpr (has_weights<Model>::value) {
+      throw std::invalid_argument(
+          "backsolve: models with shared weights are not supported (the adjoint ODE would "
+          "carry the whole weight block); use method = adjoint");
+    } else {
+      const std::string label = this->label("backsolve");
+      const Inputs in = upload(spec, loss, params, y0, n_traj, label);
+      forward_.solve(spec, params, y0, n_traj, forward_result_);
+      const BatchResult& f = forward_result_;
+      const int n_save = static_cast<int>(spec.ts.size());
+      ensure(ys_, label + "::ys", n_traj, n_save, N);
+      ensure(y_end_, label + "::y_end", n_traj, N);
+      ensure(forward_status_, label + "::forward_status", n_traj);
+      auto h_ys = Kokkos::create_mirror_view(ys_);
+      auto h_end = Kokkos::create_mirror_view(y_end_);
+      auto h_status = Kokkos::create_mirror_view(forward_status_);
+      for (int t = 0; t < n_traj; ++t) {
+        for (int j = 0; j < n_save; ++j)
+          for (int i = 0; i < N; ++i)
+            h_ys(t, j, i) = f.ys[(static_cast<size_t>(t) * n_save + j) * N + i];
+        for (int i = 0; i < N; ++i) h_end(t, i) = f.y_final[static_cast<size_t>(t) * N + i];
+        h_status(t) = f.status[static_cast<size_t>(t)];
+      }
+      Kokkos::deep_copy(ys_, h_ys);
+      Kokkos::deep_copy(y_end_, h_end);
+      Kokkos::deep_copy(forward_status_, h_status);
 
-    // The same outputs and batch sum as solve_device (info columns 0-2:
-    // backward status, steps, accepted).
-    ensure_outputs(n_traj, label);
-    const BacksolveKernel<Model, Tableau, Mem> k{
-        model_,          in.params, ts_,     in.loss,      ys_,       y_end_,
-        forward_status_, spec.t0,   spec.t1, spec.control, out_.loss, out_.dloss_dparams,
-        out_.dloss_dy0,  out_.info};
-    Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
-    sum_over_batch(n_traj, label);
-    ExecSpace().fence();
-    const auto info = download(out_, n_traj, r);
-    for (int t = 0; t < n_traj; ++t) {
-      const auto backward = static_cast<std::int8_t>(info(t, 0));
-      r.status.push_back(f.status[static_cast<size_t>(t)]);
-      r.num_steps.push_back(f.num_steps[static_cast<size_t>(t)]);
-      r.num_accepted.push_back(f.num_accepted[static_cast<size_t>(t)]);
-      r.recomputed.push_back(info(t, 1));
-      r.slots_used.push_back(0);
-      r.gradient_ok.push_back(backward == 0 ? 1 : 0);
-      r.backward_status.push_back(backward);
+      // The same outputs and batch sum as solve_device (info columns 0-2:
+      // backward status, steps, accepted).
+      ensure_outputs(n_traj, label);
+      const BacksolveKernel<Model, Tableau, Mem> k{
+          model_,          in.params, ts_,     in.loss,      ys_,       y_end_,
+          forward_status_, spec.t0,   spec.t1, spec.control, out_.loss, out_.dloss_dparams,
+          out_.dloss_dy0,  out_.info};
+      Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+      sum_over_batch(n_traj, label);
+      ExecSpace().fence();
+      const auto info = download(out_, n_traj, r);
+      for (int t = 0; t < n_traj; ++t) {
+        const auto backward = static_cast<std::int8_t>(info(t, 0));
+        r.status.push_back(f.status[static_cast<size_t>(t)]);
+        r.num_steps.push_back(f.num_steps[static_cast<size_t>(t)]);
+        r.num_accepted.push_back(f.num_accepted[static_cast<size_t>(t)]);
+        r.recomputed.push_back(info(t, 1));
+        r.slots_used.push_back(0);
+        r.gradient_ok.push_back(backward == 0 ? 1 : 0);
+        r.backward_status.push_back(backward);
+      }
     }
   }
 
@@ -374,22 +427,34 @@ class AdjointSolver {
   // out_.sum_dloss_dparams from out_.dloss_dparams in the fixed block order
   // (functors, not lambdas: nvcc refuses extended lambdas in private members).
   void sum_over_batch(int n_traj, const std::string& label) {
-    if constexpr (P == 0) return;
     const int n_blocks = (n_traj + sum_block - 1) / sum_block;
-    Kokkos::parallel_for(label + "::block_sums", Kokkos::RangePolicy<ExecSpace>(0, n_blocks * P),
-                         BlockSums{out_.dloss_dparams, block_sums_, n_traj});
-    Kokkos::parallel_for(label + "::batch_sum", Kokkos::RangePolicy<ExecSpace>(0, P),
-                         SumOfBlocks{block_sums_, out_.sum_dloss_dparams, n_blocks});
+    if constexpr (P > 0) {
+      Kokkos::parallel_for(label + "::block_sums", Kokkos::RangePolicy<ExecSpace>(0, n_blocks * P),
+                           BlockSums<Dev<double**>>{out_.dloss_dparams, block_sums_, n_traj, P});
+      Kokkos::parallel_for(label + "::batch_sum", Kokkos::RangePolicy<ExecSpace>(0, P),
+                           SumOfBlocks{block_sums_, out_.sum_dloss_dparams, n_blocks});
+    }
+    const int n_w = static_cast<int>(out_.dloss_dweights.extent(1));
+    if (n_w > 0) {
+      using Rows = decltype(out_.dloss_dweights);
+      Kokkos::parallel_for(label + "::weight_block_sums",
+                           Kokkos::RangePolicy<ExecSpace>(0, n_blocks * n_w),
+                           BlockSums<Rows>{out_.dloss_dweights, weight_block_sums_, n_traj, n_w});
+      Kokkos::parallel_for(label + "::weight_batch_sum", Kokkos::RangePolicy<ExecSpace>(0, n_w),
+                           SumOfBlocks{weight_block_sums_, out_.sum_dloss_dweights, n_blocks});
+    }
   }
+  // blocks(b, q) = the sum of g(t, q) over block b's trajectories, in order.
+  template <class Gradients>
   struct BlockSums {
-    Dev<double**> gp, blocks;
-    int n_traj;
+    Gradients g;
+    Dev<double**> blocks;
+    int n_traj, width;
     KOKKOS_INLINE_FUNCTION void operator()(const int index) const {
-      constexpr int width = P > 0 ? P : 1;
       const int b = index / width, q = index % width;
       const int end = b * sum_block + sum_block < n_traj ? b * sum_block + sum_block : n_traj;
       double acc = 0.0;
-      for (int t = b * sum_block; t < end; ++t) acc += gp(t, q);
+      for (int t = b * sum_block; t < end; ++t) acc += g(t, q);
       blocks(b, q) = acc;
     }
   };
@@ -412,7 +477,13 @@ class AdjointSolver {
     ensure(out_.dloss_dy0, label + "::dloss_dy0", n_traj, N);
     ensure(out_.info, label + "::info", n_traj, 6);
     ensure(out_.sum_dloss_dparams, label + "::sum_dloss_dparams", P);
-    ensure(block_sums_, label + "::block_sums", (n_traj + sum_block - 1) / sum_block, P);
+    const int n_blocks = (n_traj + sum_block - 1) / sum_block;
+    ensure(block_sums_, label + "::block_sums", n_blocks, P);
+    int n_w = 0;
+    if constexpr (has_weights<Model>::value) n_w = model_.n_weights();
+    ensure(out_.dloss_dweights, label + "::dloss_dweights", n_traj, n_w);
+    ensure(out_.sum_dloss_dweights, label + "::sum_dloss_dweights", n_w);
+    ensure(weight_block_sums_, label + "::weight_block_sums", n_blocks, n_w);
   }
 
   // The loss, gradients and batch sum of `out` into r (cleared first);
@@ -432,6 +503,14 @@ class AdjointSolver {
       for (int q = 0; q < P; ++q) r.dloss_dparams.push_back(gp(t, q));
       for (int i = 0; i < N; ++i) r.dloss_dy0.push_back(gy(t, i));
     }
+    r.n_weights = static_cast<int>(out.dloss_dweights.extent(1));
+    if (r.n_weights > 0) {
+      // LayoutRight rows: the host copy is already [n_traj][n_weights].
+      auto gw = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.dloss_dweights);
+      auto sw = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.sum_dloss_dweights);
+      r.dloss_dweights.assign(gw.data(), gw.data() + gw.size());
+      r.sum_dloss_dweights.assign(sw.data(), sw.data() + sw.size());
+    }
     return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out.info);
   }
 
@@ -442,9 +521,10 @@ class AdjointSolver {
   Dev<double*> ts_;
   typename Dev<double*>::HostMirror ts_host_;
   DeviceGradients out_;
-  Dev<double**> block_sums_;  // [n_blocks, P]
-  Dev<double***> ys_;         // backsolve: the forward states at the save times
-  Dev<double**> y_end_;       // backsolve: the forward final states
+  Dev<double**> block_sums_;         // [n_blocks, P]
+  Dev<double**> weight_block_sums_;  // [n_blocks, n_weights]
+  Dev<double***> ys_;                // backsolve: the forward states at the save times
+  Dev<double**> y_end_;              // backsolve: the forward final states
   Kokkos::View<std::int8_t*, Mem> forward_status_;
   BatchSolver<Model, Tableau> forward_;
   BatchResult forward_result_;

@@ -10,7 +10,11 @@
 // controller reads values only (step_acceptance.hpp), so the values, step
 // counts and statuses are bit-identical to the plain solve's (BatchSolver).
 // Derivatives of the model come from its templated rhs evaluated on dual
-// numbers: no hand-written derivatives.
+// numbers: no hand-written derivatives. For SDE methods the derivatives are
+// pathwise: each trajectory is differentiated on its own Brownian path (the
+// plain solve's), with Milstein's (dG/dy) G term and the Ito-Stratonovich
+// conversion differentiated through nested dual numbers
+// (sde_vector_fields.hpp).
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -66,6 +70,8 @@ struct ForwardSensitivityKernel {
   ForwardSensitivityViews<N, K, MemorySpace> out;
   double t0, t1;
   StepSizeControl control;
+  typename FieldsFor<Model, Tableau>::type fields;  // SDE methods only
+  BrownianKey noise_key;                            // trajectory: first index of the batch
 
   KOKKOS_INLINE_FUNCTION void operator()(const int traj) const {
     Scalar p[P > 0 ? P : 1];
@@ -74,7 +80,15 @@ struct ForwardSensitivityKernel {
     for (int i = 0; i < N; ++i) y[i] = Scalar::variable(y0(traj, i), P + i);
     ForwardSaveObserver<N, K, MemorySpace> observer{save, traj, t1 >= t0 ? 1.0 : -1.0};
     StepCounts c;
-    const Status s = integrate_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
+    Status s;
+    if constexpr (is_sde_method<Tableau>::value) {
+      // Pathwise: the same Brownian path as the plain solve of this trajectory.
+      BrownianKey key = noise_key;
+      key.trajectory += static_cast<std::uint64_t>(traj);
+      s = integrate_sde_trajectory<Tableau>(fields, p, t0, t1, y, control, key, observer, c);
+    } else {
+      s = integrate_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
+    }
     observer.finish();
     for (int i = 0; i < N; ++i) {
       out.y_final(traj, i) = y[i].v;
@@ -93,8 +107,8 @@ struct ForwardSensitivityKernel {
 template <class Model, class Tableau>
 class ForwardSensitivitySolver {
   static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
-  static_assert(!is_sde_method<Tableau>::value,
-                "kode: forward sensitivities are implemented for ODE methods only");
+  static_assert(!is_sde_method<Tableau>::value || check_sde_model_derivatives<Model>(),
+                "kode SDE model: see kernels/model_concept.hpp");
 
  public:
   using ExecSpace = Kokkos::DefaultExecutionSpace;
@@ -130,7 +144,12 @@ class ForwardSensitivitySolver {
     ensure_device(out.dy_final, "dy_final", n_traj, N, K);
     ensure_device(out.status, "status", n_traj);
     ensure_device(out.counts, "counts", n_traj, 3);
-    Kernel k{model_, params, y0, {ts_, out.ys, out.dys}, out, spec.t0, spec.t1, spec.control};
+    Kernel k{model_,       params, y0, {ts_, out.ys, out.dys}, out, spec.t0, spec.t1,
+             spec.control, {},     {}};
+    if constexpr (is_sde_method<Tableau>::value) {
+      k.fields = sde_fields<Model, Tableau>(model_, spec);
+      k.noise_key = brownian_key(spec);
+    }
     Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
     ExecSpace().fence();
   }
@@ -200,6 +219,7 @@ class ForwardSensitivitySolver {
  private:
   void check_spec(const SolveSpec& spec) const {
     validate_solve_spec(spec);
+    if constexpr (is_sde_method<Tableau>::value) validate_sde_spec(spec);
     if (spec.save_steps || spec.dense)
       throw std::invalid_argument(
           "forward sensitivities are stored at the save times only (no save.steps or "

@@ -20,6 +20,7 @@
 
 #include <Kokkos_Core.hpp>
 
+#include "kode/kernels/dual.hpp"
 #include "kode/kernels/sde/brownian_tree.hpp"
 #include "kode/kernels/sde/noise.hpp"
 
@@ -55,12 +56,13 @@ struct AdditiveSrk {
   static constexpr int error_order = 2;
   static constexpr bool supports(NoiseKind k) { return k == NoiseKind::additive; }
 
-  template <class F, int N, int M>
-  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const double* p, double t, double h,
-                                          const double (&y)[N], const BrownianIncrement (&inc)[M],
-                                          double (&y1)[N], double (&err)[N]) {
+  template <class F, class T, class P, int N, int M>
+  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const P* p, double t, double h,
+                                          const T (&y)[N], const BrownianIncrement (&inc)[M],
+                                          T (&y1)[N], T (&err)[N]) {
     static_assert(F::noise == NoiseKind::additive, "SRA1/ShARK need additive noise");
-    double g0[F::G], g1[F::G], dw[M], hh[M], f1[N], f2[N], z[N];
+    T g0[F::G], g1[F::G], f1[N], f2[N], z[N];
+    double dw[M], hh[M];
     for (int j = 0; j < M; ++j) {
       dw[j] = inc[j].dw;
       hh[j] = inc[j].h;
@@ -83,11 +85,12 @@ struct AdditiveSrk {
     add_noise_product<F::noise>(g0, dw, 1.0, y1);
     // Time-dependent G: + (G(t + h) - G(t)) (W/2 - H).
     sde.diffusion(t + h, y, p, g1);
-    double g_delta[F::G], v[M];
+    T g_delta[F::G];
+    double v[M];
     bool varies = false;
     for (int k = 0; k < F::G; ++k) {
       g_delta[k] = g1[k] - g0[k];
-      varies = varies || g_delta[k] != 0.0;
+      varies = varies || !dual_detail::is_zero(g_delta[k]);
     }
     if (varies) {
       for (int j = 0; j < M; ++j) v[j] = 0.5 * dw[j] - hh[j];

@@ -16,6 +16,7 @@
 
 #include "kode/kernels/compat.hpp"
 #include "kode/kernels/error_norm.hpp"
+#include "kode/kernels/integrate_trajectory.hpp"
 #include "kode/kernels/sde/brownian_tree.hpp"
 #include "kode/kernels/sde/brownian_walker.hpp"
 #include "kode/kernels/status.hpp"
@@ -27,12 +28,12 @@ namespace kode {
 
 // What SaveObserver::step needs of an SDE step: its ends (the linear
 // evaluate() is never used, because steps stop at save times).
-template <int N>
+template <int N, class T = double>
 struct SdeStepRecord {
   double t0, dt;
-  const double (&y0)[N];
-  const double (&y1)[N];
-  KOKKOS_INLINE_FUNCTION void evaluate(double theta, double (&y)[N]) const {
+  const T (&y0)[N];
+  const T (&y1)[N];
+  KOKKOS_INLINE_FUNCTION void evaluate(double theta, T (&y)[N]) const {
     for (int i = 0; i < N; ++i) y[i] = y0[i] + theta * (y1[i] - y0[i]);
   }
 };
@@ -44,42 +45,68 @@ struct BrownianKey {
   double tol;
 };
 
-// Integrates y from t0 to t1 > t0 in place. Returns the trajectory's status.
-template <class Method, class Fields, int N, class Observer>
-KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const double* p,
-                                                       double t0, double t1, double (&y)[N],
-                                                       const StepSizeControl& control,
-                                                       const BrownianKey& key, Observer& observer,
-                                                       StepCounts& counts) {
-  constexpr int M = Fields::M;
-  if (!all_finite(y)) return Status::nonfinite;
-  observer.begin(t0, y);
-  if (t0 == t1) return Status::success;
+// Cursors on the M Brownian paths of one trajectory (brownian_walker.hpp).
+// They cache tree nodes only: a fresh set gives the same increments, so they
+// are not part of a checkpoint.
+template <int M>
+struct BrownianPaths {
+  BrownianWalker<> walker[M];
+  KOKKOS_INLINE_FUNCTION BrownianPaths(const BrownianKey& key, double t0, double t1) {
+    for (int j = 0; j < M; ++j)
+      walker[j] = BrownianWalker<>(VirtualBrownianTree(t0, t1, key.tol, key.seed, key.trajectory,
+                                                       static_cast<std::uint32_t>(j)));
+  }
+};
 
-  StepAcceptance acceptance(control.adaptive && Method::has_error);
-  const PidCoefficients pid = pid_coefficients(control, Method::error_order);
-  double dt_abs = control.dt0;
-  if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
-  if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
+// The explicit state of one SDE trajectory's time loop, as TrajectoryStepper
+// is for ODEs: t, the next |dt|, y, W and its time integral at t, the
+// controller's state, the counts and the status. attempt() advances it by one
+// attempted step ending at most at `stop` (the next save time, or t1). T is
+// double for a solve, a dual number for pathwise sensitivities (the
+// controller reads values only, so the mesh is the double solve's). The
+// struct is trivially copyable: a copy is a checkpoint from which the same
+// attempts replay bit for bit (the discrete adjoint's recomputation).
+template <class Method, int N, int M, class T = double>
+struct SdeStepper {
+  double t = 0.0, t1 = 0.0, clip_tol = 0.0, dt_abs = 0.0;
+  T y[N];
+  BrownianState at_t[M];  // W and its time integral at t, per noise dimension
+  StepAcceptance acceptance;
+  StepCounts counts;
+  Status status = Status::success;
+  // The last accepted step: [t_prev, t_prev + dt_prev].
+  double t_prev = 0.0, dt_prev = 0.0;
 
-  // One cursor per noise dimension: queries come in increasing time (a
-  // rejected step's retry is earlier, which the cursor also handles).
-  BrownianWalker<> paths[M];
-  for (int j = 0; j < M; ++j)
-    paths[j] = BrownianWalker<>(VirtualBrownianTree(t0, t1, key.tol, key.seed, key.trajectory,
-                                                    static_cast<std::uint32_t>(j)));
-  // W and its time integral at the current t, per noise dimension.
-  BrownianState at_t[M];
-  double t = t0;
-  const double clip_tol = 100.0 * 2.220446049250313e-16 * math::max(math::fabs(t0), math::fabs(t1));
-  double y1[N], err[N];
-  for (int i = 0; i < N; ++i) err[i] = 0.0;
+  // Starts at (t0, y0). Returns false when y0 is not finite (status nonfinite).
+  KOKKOS_INLINE_FUNCTION bool begin(double t0, double t1_, const T (&y0)[N],
+                                    const StepSizeControl& control) {
+    t = t0;
+    t1 = t1_;
+    for (int i = 0; i < N; ++i) y[i] = y0[i];
+    if (!all_finite(y)) {
+      status = Status::nonfinite;
+      return false;
+    }
+    acceptance = StepAcceptance(control.adaptive && Method::has_error);
+    dt_abs = control.dt0;
+    if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
+    if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
+    clip_tol = 100.0 * 2.220446049250313e-16 * math::max(math::fabs(t0), math::fabs(t1));
+    return true;
+  }
 
-  while (true) {
-    if (counts.num_steps >= control.max_steps) return Status::max_steps_reached;
-    double stop = t1;
-    double next_save;
-    if (observer.pending_save_time(next_save) && next_save < stop) stop = next_save;
+  KOKKOS_INLINE_FUNCTION static PidCoefficients pid(const StepSizeControl& control) {
+    return pid_coefficients(control, Method::error_order);
+  }
+
+  // One attempted step from t towards `stop` (<= t1). `finished` (with
+  // `status`) when the trajectory reached t1 or stopped early.
+  template <class Fields, class P, class Observer>
+  KOKKOS_INLINE_FUNCTION StepOutcome attempt(const Fields& sde, const P* p,
+                                             const StepSizeControl& control,
+                                             const PidCoefficients& pid, double stop,
+                                             BrownianPaths<M>& paths, Observer& observer) {
+    if (counts.num_steps >= control.max_steps) return finish(Status::max_steps_reached);
     double t_next = t + dt_abs;
     const bool clipped = t_next - stop >= -clip_tol;
     if (clipped) t_next = stop;
@@ -88,19 +115,23 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
     BrownianState at_next[M];
     BrownianIncrement inc[M];
     for (int j = 0; j < M; ++j) {
-      at_next[j] = paths[j].state(t_next);
+      at_next[j] = paths.walker[j].state(t_next);
       inc[j] = levy_increment(at_t[j], t, at_next[j], t_next);
     }
+    T y1[N], err[N];
+    for (int i = 0; i < N; ++i) err[i] = 0.0;
     Method::step(sde, p, t, h, y, inc, y1, err);
     ++counts.num_steps;
-    if (!acceptance.judge(control, pid, y, y1, err, counts)) return Status::nonfinite;
+    if (!acceptance.judge(control, pid, y, y1, err, counts)) return finish(Status::nonfinite);
 
     if (acceptance.accepted()) {
-      observer.step(SdeStepRecord<N>{t, h, y, y1});
+      observer.step(SdeStepRecord<N, T>{t, h, y, y1});
       for (int i = 0; i < N; ++i) y[i] = y1[i];
       for (int j = 0; j < M; ++j) at_t[j] = at_next[j];
+      t_prev = t;
+      dt_prev = h;
       t = t_next;
-      if (t == t1) return Status::success;
+      if (t == t1) return finish(Status::success);
     }
 
     if (acceptance.adaptive()) {
@@ -110,9 +141,46 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
       // shrink the next steps by up to factormax each).
       const double proposed = h * acceptance.factor();
       dt_abs = acceptance.accepted() && clipped ? math::max(proposed, dt_abs) : proposed;
-      if (!StepAcceptance::bound_step_size(control, dt_abs)) return Status::dt_min_reached;
+      if (!StepAcceptance::bound_step_size(control, dt_abs)) return finish(Status::dt_min_reached);
     }
+    return acceptance.accepted() ? StepOutcome::accepted : StepOutcome::rejected;
   }
+
+  KOKKOS_INLINE_FUNCTION StepOutcome finish(Status s) {
+    status = s;
+    return StepOutcome::finished;
+  }
+};
+
+// Integrates y from t0 to t1 > t0 in place. Returns the trajectory's status.
+// T (state) and P (parameters) are double for a solve, or dual numbers for
+// pathwise forward sensitivities on the same Brownian path and mesh.
+template <class Method, class Fields, class T, class P, int N, class Observer>
+KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const P* p, double t0,
+                                                       double t1, T (&y)[N],
+                                                       const StepSizeControl& control,
+                                                       const BrownianKey& key, Observer& observer,
+                                                       StepCounts& counts) {
+  constexpr int M = Fields::M;
+  SdeStepper<Method, N, M, T> stepper;
+  const bool ok = stepper.begin(t0, t1, y, control);
+  counts = stepper.counts;
+  if (!ok) return stepper.status;
+  observer.begin(t0, y);
+  if (t0 == t1) return Status::success;
+  // One cursor per noise dimension: queries come in increasing time (a
+  // rejected step's retry is earlier, which the cursor also handles).
+  BrownianPaths<M> paths(key, t0, t1);
+  const PidCoefficients pid = stepper.pid(control);
+  while (true) {
+    double stop = t1, next_save;
+    if (observer.pending_save_time(next_save) && next_save < stop) stop = next_save;
+    if (stepper.attempt(sde, p, control, pid, stop, paths, observer) == StepOutcome::finished)
+      break;
+  }
+  for (int i = 0; i < N; ++i) y[i] = stepper.y[i];
+  counts = stepper.counts;
+  return stepper.status;
 }
 
 }  // namespace kode

@@ -24,19 +24,20 @@ struct Milstein {
   static constexpr int error_order = 1;  // unused: no error estimate
   static constexpr bool supports(NoiseKind k) { return k != NoiseKind::general; }
 
-  template <class F, int N, int M>
-  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const double* p, double t, double h,
-                                          const double (&y)[N], const BrownianIncrement (&inc)[M],
-                                          double (&y1)[N], double (&/*err*/)[N]) {
+  template <class F, class T, class P, int N, int M>
+  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const P* p, double t, double h,
+                                          const T (&y)[N], const BrownianIncrement (&inc)[M],
+                                          T (&y1)[N], T (&/*err*/)[N]) {
     static_assert(F::noise != NoiseKind::general, "Milstein needs diagonal/scalar/additive noise");
-    double f[N], g[F::G], dw[M];
+    T f[N], g[F::G];
+    double dw[M];
     sde.drift(t, y, p, f);
     sde.diffusion(t, y, p, g);
     for (int j = 0; j < M; ++j) dw[j] = inc[j].dw;
     for (int i = 0; i < N; ++i) y1[i] = y[i] + h * f[i];
     add_noise_product<F::noise>(g, dw, 1.0, y1);
     if constexpr (F::noise == NoiseKind::diagonal || F::noise == NoiseKind::scalar) {
-      double u[N], dgg[F::G];
+      T u[N], dgg[F::G];
       for (int i = 0; i < N; ++i) u[i] = g[i];
       sde.diffusion_derivative_along(t, y, p, u, dgg);
       for (int i = 0; i < N; ++i) {

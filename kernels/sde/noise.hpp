@@ -38,11 +38,12 @@ constexpr int diffusion_size() {
 }
 
 // out = G dw for a diffusion array g of the model's NoiseKind.
-template <NoiseKind K, int N, int M, class G>
+// (T: the scalar type of g and out, double or a dual number.)
+template <NoiseKind K, int N, int M, class G, class T>
 KOKKOS_INLINE_FUNCTION void add_noise_product(const G& g, const double (&dw)[M], double scale,
-                                              double (&out)[N]) {
+                                              T (&out)[N]) {
   for (int i = 0; i < N; ++i) {
-    double s = 0.0;
+    T s = 0.0;
     if constexpr (K == NoiseKind::diagonal) {
       s = g[i] * dw[i];
     } else if constexpr (K == NoiseKind::scalar) {

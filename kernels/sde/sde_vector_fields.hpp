@@ -8,6 +8,12 @@
 // the noise columns: one evaluation for diagonal and scalar noise, n_noise for
 // general noise, none for additive noise (c = 0). The same directional
 // derivative (dG/dy) G is Milstein's correction term.
+//
+// Every function is a template over the scalar types of y (T) and p (P):
+// double for a solve, DualN<K> for forward sensitivities and the adjoint's
+// local derivatives (dual.hpp). The directional derivative (dG/dy) u is then
+// taken with a dual number over T: Dual for T = double, NestedDual<DualN<K>>
+// for T = DualN<K>, so that its own K tangents are exact too.
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -16,6 +22,18 @@
 #include "kode/kernels/sde/noise.hpp"
 
 namespace kode {
+
+namespace sde_detail {
+// The dual number that carries one direction u over values of type T.
+template <class T>
+struct DirectionDual {
+  using type = NestedDual<T>;
+};
+template <>
+struct DirectionDual<double> {
+  using type = Dual;
+};
+}  // namespace sde_detail
 
 template <class Model>
 struct SdeVectorFields {
@@ -30,37 +48,39 @@ struct SdeVectorFields {
   // Stratonovich).
   double drift_conversion = 0.0;
 
-  KOKKOS_INLINE_FUNCTION void diffusion(double t, const double (&y)[N], const double* p,
-                                        double (&g)[G]) const {
+  template <class T, class P>
+  KOKKOS_INLINE_FUNCTION void diffusion(double t, const T (&y)[N], const P* p, T (&g)[G]) const {
     model.diffusion(t, y, p, g);
   }
 
   // (dG/dy) u for diagonal or scalar noise: the derivative of the diffusion
   // array along the direction u (for diagonal noise, entry i is
   // g_i'(y_i) u_i, since g_i depends on y_i only).
-  KOKKOS_INLINE_FUNCTION void diffusion_derivative_along(double t, const double (&y)[N],
-                                                         const double* p, const double (&u)[N],
-                                                         double (&out)[G]) const {
-    Dual yd[N], gd[G];
-    for (int i = 0; i < N; ++i) yd[i] = Dual(y[i], u[i]);
+  template <class T, class P>
+  KOKKOS_INLINE_FUNCTION void diffusion_derivative_along(double t, const T (&y)[N], const P* p,
+                                                         const T (&u)[N], T (&out)[G]) const {
+    using D = typename sde_detail::DirectionDual<T>::type;
+    D yd[N], gd[G];
+    for (int i = 0; i < N; ++i) yd[i] = D(y[i], u[i]);
     model.diffusion(t, yd, p, gd);
     for (int i = 0; i < G; ++i) out[i] = gd[i].d;
   }
 
   // c = 1/2 sum_j (dG_{.j}/dy) G_{.j} at (t, y), given g = G(t, y).
-  KOKKOS_INLINE_FUNCTION void ito_correction(double t, const double (&y)[N], const double* p,
-                                             const double (&g)[G], double (&c)[N]) const {
+  template <class T, class P>
+  KOKKOS_INLINE_FUNCTION void ito_correction(double t, const T (&y)[N], const P* p, const T (&g)[G],
+                                             T (&c)[N]) const {
     if constexpr (noise == NoiseKind::additive) {
       for (int i = 0; i < N; ++i) c[i] = 0.0;
     } else if constexpr (noise == NoiseKind::diagonal || noise == NoiseKind::scalar) {
-      double u[N], dg[G];
+      T u[N], dg[G];
       for (int i = 0; i < N; ++i) u[i] = g[i];
       diffusion_derivative_along(t, y, p, u, dg);
       for (int i = 0; i < N; ++i) c[i] = 0.5 * dg[i];
     } else {
       for (int i = 0; i < N; ++i) c[i] = 0.0;
       for (int j = 0; j < M; ++j) {
-        double u[N], dg[G];
+        T u[N], dg[G];
         for (int k = 0; k < N; ++k) u[k] = g[k * M + j];
         diffusion_derivative_along(t, y, p, u, dg);
         for (int i = 0; i < N; ++i) c[i] += 0.5 * dg[i * M + j];
@@ -69,12 +89,12 @@ struct SdeVectorFields {
   }
 
   // The drift in the solver's calculus.
-  KOKKOS_INLINE_FUNCTION void drift(double t, const double (&y)[N], const double* p,
-                                    double (&f)[N]) const {
+  template <class T, class P>
+  KOKKOS_INLINE_FUNCTION void drift(double t, const T (&y)[N], const P* p, T (&f)[N]) const {
     model.rhs(t, y, p, f);
     if constexpr (noise != NoiseKind::additive) {
       if (drift_conversion != 0.0) {
-        double g[G], c[N];
+        T g[G], c[N];
         model.diffusion(t, y, p, g);
         ito_correction(t, y, p, g, c);
         for (int i = 0; i < N; ++i) f[i] += drift_conversion * c[i];

@@ -105,7 +105,7 @@ KOKKOS_INLINE_FUNCTION void reverse_step_vjp(
     const Model& model, const double* p, double t, double dt, const double (&y)[N],
     const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
     const TrajectoryLoss<N, MemorySpace>& loss, int traj, int j_lo, int j_hi, double (&ybar)[N],
-    double* pbar) {
+    double* pbar, double* wbar) {
   constexpr int S = Tableau::stages;
   constexpr bool hermite = Tableau::dense_order == 0;
   double k[S][N], y1[N], err[N], f1[N];
@@ -128,7 +128,7 @@ KOKKOS_INLINE_FUNCTION void reverse_step_vjp(
     for (int s = 0; s < S; ++s) kbar[s][i] = 0.0;
   }
   const auto add_vjp = [&](double ts_, const double(&at)[N], const double(&v)[N]) {
-    model_vjp<Model, N, P>(model, ts_, at, p, v, vy, vp);
+    model_vjp<Model, N, P>(model, ts_, at, p, v, vy, vp, nullptr, wbar);
     for (int q = 0; q < P; ++q) pbar[q] += vp[q];
   };
 
@@ -267,7 +267,8 @@ KOKKOS_INLINE_FUNCTION void reverse_step_dual(
 }
 
 // The reverse of one accepted step: with the model's own vjp when it has
-// one, on dual numbers otherwise. (The stage-by-stage reverse with dual-number
+// one (then also dL/dtheta into wbar for a model with shared weights), on
+// dual numbers otherwise. (The stage-by-stage reverse with dual-number
 // vector-Jacobian products instead, model_vjp, was measured slower on W1:
 // 5.9-6.4x the solve against 4.1-4.3x for the whole step on dual numbers.)
 template <class Tableau, class Model, int N, int P, class MemorySpace>
@@ -275,25 +276,56 @@ KOKKOS_INLINE_FUNCTION void reverse_step(
     const Model& model, const double* p, double t, double dt, const double (&y)[N],
     const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
     const TrajectoryLoss<N, MemorySpace>& loss, int traj, int j_lo, int j_hi, double (&ybar)[N],
-    double* pbar) {
-  if constexpr (has_vjp<Model>::value)
+    double* pbar, double* wbar = nullptr) {
+  if constexpr (has_vjp<Model>::value || has_weights<Model>::value)
     reverse_step_vjp<Tableau, Model, N, P, MemorySpace>(model, p, t, dt, y, ts, loss, traj, j_lo,
-                                                        j_hi, ybar, pbar);
+                                                        j_hi, ybar, pbar, wbar);
   else
     reverse_step_dual<Tableau, Model, N, P, MemorySpace>(model, p, t, dt, y, ts, loss, traj, j_lo,
                                                          j_hi, ybar, pbar);
 }
 
-// Loss, dL/dp and dL/dy0 of one trajectory. Returns the forward status.
+// The time loop the adjoint drives, for explicit RK methods: its checkpoint
+// State is the whole TrajectoryStepper; a step is reversed by reverse_step.
 template <class Tableau, class Model, int N, int P, class MemorySpace>
-KOKKOS_INLINE_FUNCTION Status adjoint_trajectory(
-    const Model& model, const double* p, double t0, double t1, const double (&y0)[N],
-    const StepSizeControl& control,
+struct OdeAdjointLoop {
+  using State = TrajectoryStepper<Tableau, N>;
+  const Model& model;
+  const double* p;
+  const StepSizeControl& control;
+  const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts;
+  const TrajectoryLoss<N, MemorySpace>& loss;
+  int traj;
+  double* wbar = nullptr;  // shared weights: this trajectory's dL/dtheta row
+  PidCoefficients pid = State::pid(control);
+
+  KOKKOS_INLINE_FUNCTION bool begin(State& st, double t0, double t1, const double (&y0)[N]) const {
+    return st.begin(model, p, t0, t1, y0, control);
+  }
+  template <class Observer>
+  KOKKOS_FORCEINLINE_FUNCTION StepOutcome attempt(State& st, Observer& observer) {
+    return st.attempt(model, p, control, pid, observer);
+  }
+  KOKKOS_INLINE_FUNCTION void reverse(double t, double dt, const double (&y)[N], int j_lo, int j_hi,
+                                      double (&ybar)[N], double* pbar) const {
+    reverse_step<Tableau, Model, N, P>(model, p, t, dt, y, ts, loss, traj, j_lo, j_hi, ybar, pbar,
+                                       wbar);
+  }
+};
+
+// Loss, dL/dp and dL/dy0 of one trajectory, for the time loop `loop`
+// (OdeAdjointLoop, SdeAdjointLoop of sde_adjoint_loop.hpp): begin(State&,
+// t0, t1, y0), attempt(State&, observer) and reverse(t, dt, y, j_lo, j_hi,
+// ybar, pbar), its State trivially copyable with y, counts, status, t_prev
+// and dt_prev. Returns the forward status.
+template <int N, int P, class Loop, class MemorySpace>
+KOKKOS_INLINE_FUNCTION Status adjoint_of_loop(
+    Loop& loop, double t0, double t1, const double (&y0)[N],
     const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
     const TrajectoryLoss<N, MemorySpace>& loss, int traj,
-    const AdjointWorkspace<TrajectoryStepper<Tableau, N>, N, MemorySpace>& work, double& loss_out,
+    const AdjointWorkspace<typename Loop::State, N, MemorySpace>& work, double& loss_out,
     double (&dloss_dy0)[N], double* dloss_dp, StepCounts& counts, AdjointStats& stats) {
-  using Stepper = TrajectoryStepper<Tableau, N>;
+  using State = typename Loop::State;
   const int C = work.capacity();
   const double nan = math::quiet_nan();
   loss_out = nan;
@@ -301,19 +333,18 @@ KOKKOS_INLINE_FUNCTION Status adjoint_trajectory(
   for (int q = 0; q < P; ++q) dloss_dp[q] = nan;
 
   // ---- forward: the loss, and checkpoints of the loop state ----
-  Stepper st;
-  const bool ok = st.begin(model, p, t0, t1, y0, control);
+  State st;
+  const bool ok = loop.begin(st, t0, t1, y0);
   counts = st.counts;
   if (!ok) return st.status;
   const double direction = t1 >= t0 ? 1.0 : -1.0;
   LossObserver<N, MemorySpace> observer{ts, loss, traj, direction};
   observer.begin(t0, y0);
-  const PidCoefficients pid = Stepper::pid(control);
   int m = 1, used = 0, accepted = 0;
   work.checkpoints(traj, used++) = st;  // accepted step index 0
   StepOutcome outcome = t0 == t1 ? StepOutcome::finished : StepOutcome::rejected;
   while (outcome != StepOutcome::finished) {
-    outcome = st.attempt(model, p, control, pid, observer);
+    outcome = loop.attempt(st, observer);
     const bool stepped =
         outcome == StepOutcome::accepted ||
         (outcome == StepOutcome::finished && st.status == Status::success && t0 != t1);
@@ -352,19 +383,19 @@ KOKKOS_INLINE_FUNCTION Status adjoint_trajectory(
     // The segment's steps: (t_n, dt_n, y_n) for n = first .. first + count - 1.
     if (m == 1) {
       // Store-all: slot n holds the state before step n, slot n + 1 after it.
-      const Stepper& before = work.checkpoints(traj, c);
+      const State& before = work.checkpoints(traj, c);
       const double t_after = c + 1 < used ? work.checkpoints(traj, c + 1).t_prev : st.t_prev;
       const double dt_after = c + 1 < used ? work.checkpoints(traj, c + 1).dt_prev : st.dt_prev;
       work.segment(traj, 0, 0) = t_after;
       work.segment(traj, 0, 1) = dt_after;
       for (int i = 0; i < N; ++i) work.segment(traj, 0, 2 + i) = before.y[i];
     } else {
-      Stepper r = work.checkpoints(traj, c);
+      State r = work.checkpoints(traj, c);
       NoObserver none;
       for (int s = 0; s < count;) {
         double yb[N];
         for (int i = 0; i < N; ++i) yb[i] = r.y[i];
-        const StepOutcome o = r.attempt(model, p, control, pid, none);
+        const StepOutcome o = loop.attempt(r, none);
         ++stats.recomputed;
         if (o == StepOutcome::rejected) continue;
         work.segment(traj, s, 0) = r.t_prev;
@@ -379,8 +410,7 @@ KOKKOS_INLINE_FUNCTION Status adjoint_trajectory(
       for (int i = 0; i < N; ++i) yn[i] = work.segment(traj, s, 2 + i);
       int j_lo = j_hi;
       while (j_lo > j_t0 && direction * (ts(j_lo - 1) - tn) > 0.0) --j_lo;
-      reverse_step<Tableau, Model, N, P>(model, p, tn, dtn, yn, ts, loss, traj, j_lo, j_hi, ybar,
-                                         pbar);
+      loop.reverse(tn, dtn, yn, j_lo, j_hi, ybar, pbar);
       j_hi = j_lo;
     }
   }
@@ -394,6 +424,32 @@ KOKKOS_INLINE_FUNCTION Status adjoint_trajectory(
   for (int q = 0; q < P; ++q) dloss_dp[q] = pbar[q];
   stats.gradient_ok = true;
   return st.status;
+}
+
+// Loss, dL/dp and dL/dy0 of one ODE trajectory, and for a model with shared
+// weights dL/dtheta into dloss_dweights[0 .. model.n_weights()) (NaN where
+// the gradient is not available, as dL/dp). Returns the forward status.
+template <class Tableau, class Model, int N, int P, class MemorySpace>
+KOKKOS_INLINE_FUNCTION Status
+adjoint_trajectory(const Model& model, const double* p, double t0, double t1, const double (&y0)[N],
+                   const StepSizeControl& control,
+                   const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
+                   const TrajectoryLoss<N, MemorySpace>& loss, int traj,
+                   const AdjointWorkspace<TrajectoryStepper<Tableau, N>, N, MemorySpace>& work,
+                   double& loss_out, double (&dloss_dy0)[N], double* dloss_dp, StepCounts& counts,
+                   AdjointStats& stats, double* dloss_dweights = nullptr) {
+  OdeAdjointLoop<Tableau, Model, N, P, MemorySpace> loop{model, p, control, ts, loss, traj};
+  int n_weights = 0;
+  if constexpr (has_weights<Model>::value) {
+    n_weights = model.n_weights();
+    for (int k = 0; k < n_weights; ++k) dloss_dweights[k] = 0.0;
+    loop.wbar = dloss_dweights;
+  }
+  const Status s = adjoint_of_loop<N, P>(loop, t0, t1, y0, ts, loss, traj, work, loss_out,
+                                         dloss_dy0, dloss_dp, counts, stats);
+  if (!stats.gradient_ok)
+    for (int k = 0; k < n_weights; ++k) dloss_dweights[k] = math::quiet_nan();
+  return s;
 }
 
 }  // namespace kode

@@ -64,6 +64,9 @@ KOKKOS_INLINE_FUNCTION Status backsolve_trajectory(
     const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts, const StatesView& ys,
     const TrajectoryLoss<N, MemorySpace>& loss, int traj, const StepSizeControl& control,
     double (&gy)[N], double* gp, StepCounts& counts) {
+  static_assert(!has_weights<Model>::value,
+                "backsolve: models with shared weights are not supported (their adjoint ODE would "
+                "carry the whole weight block); use the discrete adjoint");
   constexpr int Z = 2 * N + P;
   const AugmentedAdjointSystem<Model, N, P> system{model};
   const int n_save = static_cast<int>(ts.extent(0));

@@ -14,14 +14,20 @@ namespace kode {
 
 // vy [N] = v^T df/dy, vp [P] = v^T df/dp. With f non-null, also f(t, y, p)
 // (free on the dual-number path, one more rhs call with the model's vjp).
+// A model with shared weights also adds v^T df/dtheta into wbar (non-null).
 template <class Model, int N, int P>
 KOKKOS_INLINE_FUNCTION void model_vjp(const Model& model, double t, const double* y,
                                       const double* p, const double* v, double* vy, double* vp,
-                                      double* f = nullptr) {
-  if constexpr (has_vjp<Model>::value) {
+                                      double* f = nullptr, double* wbar = nullptr) {
+  if constexpr (has_weights<Model>::value) {
+    if (f) model.rhs(t, y, p, f);
+    model.vjp(t, y, p, v, vy, vp, wbar);
+  } else if constexpr (has_vjp<Model>::value) {
+    (void)wbar;
     if (f) model.rhs(t, y, p, f);
     model.vjp(t, y, p, v, vy, vp);
   } else {
+    (void)wbar;
     using D = DualN<N + P>;
     D yd[N], pd[P > 0 ? P : 1], fd[N];
     for (int i = 0; i < N; ++i) yd[i] = D::variable(y[i], i);

@@ -66,14 +66,50 @@ PY
     expect_stderr_has "sensitivity.methd" "sensitivity.method"
     run_kode solve --model.name=ornstein_uhlenbeck --params.theta=1 --params.mu=0 \
       --params.sigma=0.3 --y0.x=1 --time.t1=1 --solver.method=euler --solver.dt0=0.01 \
-      --sensitivity.method=forward
+      --sensitivity.method=backsolve --loss.kind=state --loss.weights=1 --output.file=a.h5
     expect_rc 2
-    expect_stderr_has "sensitivity.method" "SDE"
+    expect_stderr_has "sensitivity.method" "SDE" "forward or adjoint"
     run_kode sweep lv.ini --params.alpha='linspace(1,2,3)' --output.file=a.h5 \
       --sensitivity.method=adjoint
     expect_rc 2
     expect_stderr_has "loss.kind"
     [ "$before" = "$(snapshot)" ] || fail "bad sensitivity input created or changed a file" ;;
+  sde)
+    # Pathwise sensitivities of an SDE (geometric Brownian motion, Milstein):
+    # the scheme is linear in x, so on each path dx/dx0 = x / x0 exactly; the
+    # adjoint of x(t1) equals forward mode's last row (sweeps:
+    # tests/mpi/sweep.sh sensitivity_sde).
+    gbm="--model.name=geometric_brownian_motion --params.mu=0.5 --params.sigma=0.4 --y0.x=2
+      --time.t1=1 --save.ts=linspace(0.2,1,5) --solver.method=milstein --solver.dt0=0.01
+      --noise.seed=5"
+    # shellcheck disable=SC2086
+    run_kode solve $gbm --sensitivity.method=forward
+    expect_rc 0
+    [ "$(printf '%s\n' "$OUT" | head -n 1)" = "t,x,dx_dmu,dx_dsigma,dx_dx0" ] ||
+      fail "SDE forward header: $OUT"
+    forward=$OUT
+    printf '%s\n' "$OUT" | python3 -c '
+import sys
+rows = [[float(v) for v in line.split(",")] for line in sys.stdin.read().split()[1:]]
+assert len(rows) == 5, rows
+for t, x, dmu, dsigma, dx0 in rows:
+    assert abs(dx0 - x / 2) <= 1e-14 * abs(x), (t, x, dx0)
+assert rows[-1][2] != 0 and rows[-1][3] != 0, rows[-1]
+' || fail "SDE forward sensitivities: $OUT"
+    # shellcheck disable=SC2086
+    run_kode solve $gbm --sensitivity.method=adjoint --loss.kind=state --loss.weights=1
+    expect_rc 0
+    adjoint=$(printf '%s\n' "$OUT" | sed -n 2p)
+    last=$(printf '%s\n' "$forward" | tail -n 1)
+    python3 - "$adjoint" "$last" <<'PY' || fail "SDE adjoint $adjoint vs forward $last"
+import sys
+loss, dmu, dsigma, dx0 = [float(v) for v in sys.argv[1].split(",")]
+t, x, fmu, fsigma, fx0 = [float(v) for v in sys.argv[2].split(",")]
+assert loss == x, (loss, x)
+for a, f in ((dmu, fmu), (dsigma, fsigma), (dx0, fx0)):
+    assert abs(a - f) <= 1e-12 * abs(f), (a, f)
+PY
+    ;;
   adjoint_state)
     # The gradient of x(t1) (weights 1, 0 at the final time) is the forward
     # Jacobian's x row at t1.

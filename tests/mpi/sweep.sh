@@ -391,6 +391,52 @@ case "$CASE" in
     run_kode merge out.h5
     expect_rc 2
     expect_stderr_has "part file" ;;
+  sensitivity_sde)
+    # Pathwise SDE sensitivities in a sweep (geometric Brownian motion,
+    # Milstein, 4 paths per design point): each trajectory's Brownian path
+    # is keyed by its global index, so forward and adjoint files are the
+    # same bits on 1 and 2 ranks and with another chunk.
+    cat >gbm.ini <<'INI'
+[model]
+name = geometric_brownian_motion
+[params]
+mu = linspace(0.1, 0.9, 50)
+sigma = 0.4
+[y0]
+x = 1
+[time]
+t1 = 1
+[solver]
+method = milstein
+dt0 = 0.01
+[save]
+ts = linspace(0, 1, 5)
+[noise]
+seed = 9
+[sweep]
+paths = 4
+chunk = 64
+INI
+    for method in forward adjoint; do
+      extra=""
+      [ "$method" = adjoint ] && extra="--loss.kind=state --loss.weights=1"
+      # shellcheck disable=SC2086
+      mpi 1 sweep gbm.ini --sensitivity.method=$method $extra --output.file=s1_$method.h5 --quiet
+      expect_rc 0
+      # shellcheck disable=SC2086
+      mpi 2 sweep gbm.ini --sensitivity.method=$method $extra --output.file=s2_$method.h5 \
+        --sweep.chunk=48 --sweep.schedule=dynamic --quiet
+      expect_rc 0
+      same_data s1_$method.h5 s2_$method.h5 /sweep/chunk_done
+    done
+    h5ls s1_forward.h5/sensitivity/dys_dparams | grep -q '{200, 5, 1, 2}' ||
+      fail "SDE dys_dparams shape: $(h5ls s1_forward.h5/sensitivity/dys_dparams)"
+    # dloss/dmu of the adjoint (loss = x(1)) equals forward mode's dx(1)/dmu.
+    exact_values s1_adjoint.h5 /sensitivity/dloss_dparams | awk 'NR % 2 == 1' >a.txt
+    exact_values s1_forward.h5 /sensitivity/dys_dparams | awk 'NR % 10 == 9' >f.txt
+    paste a.txt f.txt | awk '{ d = $1 - $2; if (d < 0) d = -d; a = $2 < 0 ? -$2 : $2;
+      if (!(d <= 1e-12 * a)) bad++ } END { exit !(NR == 200 && bad == 0) }' ||
+      fail "SDE adjoint vs forward in the sweep" ;;
   sensitivity_forward)
     # Forward sensitivities: the file is the same bit for bit on 1 or 2
     # ranks, with another chunk and either schedule; a trajectory's rows are
