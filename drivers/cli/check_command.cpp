@@ -11,6 +11,7 @@
 #include "kode/engine/io/hdf5_file.hpp"
 #include "kode/engine/io/sweep_file.hpp"
 #include "kode/engine/sweep/sweep_plan.hpp"
+#include "kode/engine/train/train_settings.hpp"
 
 namespace kode::cli {
 
@@ -21,6 +22,8 @@ const char* const check_summary =
     "times, that the output file can be created) and prints a summary; a sweep\n"
     "config (a [sweep] key or a design among [params]/[y0]) is validated as\n"
     "`kode sweep` would, with the planned output size and the free space for it.\n"
+    "A training config (a [train] key) is validated as `kode train` would, data\n"
+    "file included.\n"
     "An existing output file is a note here (a run needs --overwrite or --resume).\n"
     "Computes nothing and writes nothing. Exit status: 0 valid; 2 bad input.";
 
@@ -110,6 +113,45 @@ int check_sweep(const Config& config, const SingleRunArguments& arguments,
   return exit_ok;
 }
 
+// A config meant for `kode train`: a [train] key.
+bool is_train_config(const Config& config) {
+  return !config.keys_in("train").empty();
+}
+
+int check_train(const Config& config, const SingleRunArguments& arguments,
+                const ModelRegistry& models) {
+  const TrainSettings s = train_settings_from_config(config, models);
+  const bool output_exists = check_output_path(s.output, arguments.overwrite, true);
+  struct stat st {};
+  const bool checkpoint_exists = ::stat(s.checkpoint_file().c_str(), &st) == 0;
+  const long long n_val =
+      static_cast<long long>(s.validation_fraction * s.data.n_traj);  // floor, as the split
+  std::ostringstream out;
+  out << "ok: train " << s.model << " ("
+      << (s.learn == LearnKind::network
+              ? counted(s.n_learnable(), "weight") + ": width " + std::to_string(s.network.width) +
+                    ", depth " + std::to_string(s.network.depth) + ", " +
+                    activation_name(s.network.activation)
+              : counted(s.n_learnable(), "parameter") +
+                    (s.log_params ? std::string(", log scale") : std::string()))
+      << ")\n";
+  out << "  data " << s.data.path << " (/" << s.data.dataset
+      << "): " << counted(s.data.n_traj - n_val, "training trajectory", "training trajectories")
+      << ", " << counted(n_val, "validation trajectory", "validation trajectories") << ", "
+      << counted(s.data.n_save, "save time") << "\n";
+  out << "  " << s.steps << " steps of batch " << s.batch << ", "
+      << optimizer_name(s.optimizer.kind) << " learning rate " << s.optimizer.learning_rate << " ("
+      << schedule_name(s.optimizer.schedule) << "); method " << s.spec.method << "\n";
+  out << "  output: " << s.output << (arguments.overwrite ? " (--overwrite)" : "") << "\n";
+  if (output_exists && !arguments.overwrite)
+    out << "  note: '" << s.output << "' exists; a run would need --overwrite\n";
+  if (checkpoint_exists && !arguments.overwrite)
+    out << "  note: '" << s.checkpoint_file()
+        << "' exists (an interrupted run); a run would need --resume or --overwrite\n";
+  std::cout << out.str();
+  return exit_ok;
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
@@ -138,6 +180,7 @@ int check_command(const std::vector<std::string>& args, CommandContext& context)
   }
   if (arguments.config_file || !arguments.overrides.empty()) {
     const Config config = load_config(arguments.config_file, arguments.overrides);
+    if (is_train_config(config)) return check_train(config, arguments, context.models);
     if (is_sweep_config(config)) return check_sweep(config, arguments, context.models);
   }
   const PreparedRun run = prepare_single_run("check", arguments, context.models);

@@ -26,6 +26,8 @@ const std::vector<Command>& commands() {
       {"solve", "solve one trajectory: CSV on stdout, or HDF5 with [output] file", solve_command},
       {"sweep", "parameter sweeps and Monte Carlo over MPI ranks into one HDF5 file",
        sweep_command},
+      {"train", "train a neural ODE or estimate a model's parameters from trajectories",
+       train_command},
       {"merge", "join the part files of a sliced sweep (job array) into one file", merge_command},
       {"check", "validate a config without computing or writing anything", check_command},
       {"interpolate", "evaluate the dense output stored in a file at new times (CSV)",
@@ -38,9 +40,7 @@ const std::vector<Command>& commands() {
 
 // Part of the contract (DESIGN.md) but not built yet.
 const std::vector<std::pair<const char*, const char*>>& planned_commands() {
-  static const std::vector<std::pair<const char*, const char*>> list = {
-      {"train", "train a neural ODE"},
-  };
+  static const std::vector<std::pair<const char*, const char*>> list = {};
   return list;
 }
 
@@ -93,7 +93,7 @@ std::string usage_text() {
       "Kokkos options (--kokkos-...) are passed to Kokkos.\n"
       "\nExit status: 0 done; 1 a trajectory stopped early (solve); 2 bad input (nothing\n"
       "written); 70 internal error; 74 I/O error writing or reading a file; 75 sweep\n"
-      "stopped on SIGTERM/SIGUSR1 (run again with --resume).\n";
+      "or train stopped on SIGTERM/SIGUSR1 (run again with --resume).\n";
   return text;
 }
 
@@ -138,7 +138,8 @@ int run(int argc, char* argv[], const ModelRegistry& models) {
   }
   int rank = 0;
   try {
-    if (!args.empty() && args.front() == "sweep") install_stop_handlers();
+    if (!args.empty() && (args.front() == "sweep" || args.front() == "train"))
+      install_stop_handlers();
     MpiRuntime mpi;
     rank = mpi.rank();
     // Declared after MPI so that Kokkos is finalised first.

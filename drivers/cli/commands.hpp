@@ -3,6 +3,7 @@
 // caller prints them and exits with 2).
 #pragma once
 
+#include <csignal>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,13 +34,16 @@ struct CommandContext {
 };
 
 // SIGTERM/SIGUSR1 handlers that only set the stop flag `sweep` checks at
-// chunk boundaries (DESIGN.md). run() installs them before MPI starts when
-// the command is `sweep`, so a signal reaching a rank still starting up
-// cannot kill it.
+// chunk boundaries and `train` every step (DESIGN.md). run() installs them
+// before MPI starts when the command is `sweep` or `train`, so a signal
+// reaching a rank still starting up cannot kill it.
 void install_stop_handlers();
+// The flag those handlers set.
+extern volatile std::sig_atomic_t stop_flag;
 
 int solve_command(const std::vector<std::string>& args, CommandContext& context);
 int sweep_command(const std::vector<std::string>& args, CommandContext& context);
+int train_command(const std::vector<std::string>& args, CommandContext& context);
 int merge_command(const std::vector<std::string>& args, CommandContext& context);
 int check_command(const std::vector<std::string>& args, CommandContext& context);
 int interpolate_command(const std::vector<std::string>& args, CommandContext& context);

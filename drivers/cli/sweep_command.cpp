@@ -23,6 +23,10 @@
 
 namespace kode::cli {
 
+// Signal handlers only set this flag (DESIGN.md); the sweep runner checks it
+// at chunk boundaries, the trainer every step.
+volatile std::sig_atomic_t stop_flag = 0;
+
 namespace {
 
 namespace po = boost::program_options;
@@ -41,9 +45,6 @@ const char* const sweep_summary =
     "Exit status: 0 done; 2 bad input (nothing computed or written); 74 an I/O\n"
     "error; 75 stopped on a signal, resumable with --resume.";
 
-// Signal handlers only set this flag (DESIGN.md); the runner checks it at
-// chunk boundaries.
-volatile std::sig_atomic_t stop_flag = 0;
 extern "C" void request_stop(int) {
   stop_flag = 1;
 }
