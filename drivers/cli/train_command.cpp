@@ -189,10 +189,13 @@ int train_command(const std::vector<std::string>& args, CommandContext& context)
                 << ")";
     std::cerr << " -> " << settings.output << "\n";
     if (settings.learn == LearnKind::params) {
-      std::cerr << "kode train: learnt parameters:";
-      for (size_t j = 0; j < outcome.model_params.size(); ++j)
+      std::cerr << "kode train: learnt parameters (+- standard error):";
+      for (size_t k = 0; k < settings.learnt_params.size(); ++k) {
+        const int j = settings.learnt_params[k];
         std::cerr << " " << settings.model_info->param_names[j] << " = "
-                  << format("%.6g", outcome.model_params[j]);
+                  << format("%.6g", outcome.model_params[j]) << " +- "
+                  << format("%.2g", outcome.standard_errors[k]);
+      }
       std::cerr << "\n";
     }
     double failed = 0;

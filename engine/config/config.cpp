@@ -332,6 +332,7 @@ const std::map<std::string, std::vector<std::string>>& known_config_keys() {
         "checkpoint_every",
         "checkpoints",
         "parameter_scale",
+        "learn_params",
         "output"}},
   };
   return keys;

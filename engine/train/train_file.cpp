@@ -113,6 +113,15 @@ void write_train_result(const std::string& path, bool overwrite, const TrainSett
       Handle p = w.dataset(w.file(), "params", H5T_NATIVE_DOUBLE, {size_of(outcome.model_params)},
                            outcome.model_params);
       w.string_array_attribute(p.get(), "names", s.model_info->param_names);
+      std::vector<std::string> learnt;
+      for (int j : s.learnt_params) learnt.push_back(s.model_info->param_names[j]);
+      w.string_array_attribute(p.get(), "learnt", learnt);
+      Handle se = w.dataset(w.file(), "params_standard_error", H5T_NATIVE_DOUBLE,
+                            {size_of(outcome.standard_errors)}, outcome.standard_errors);
+      w.string_array_attribute(se.get(), "names", learnt);
+      w.string_attribute(se.get(), "method",
+                         "Gauss-Newton: s^2 (J^T J)^-1 over the training trajectories, J from "
+                         "forward sensitivities, s^2 = SSE / (observations - parameters)");
       Handle p0 = w.dataset(w.file(), "initial_params", H5T_NATIVE_DOUBLE,
                             {size_of(s.initial_params)}, s.initial_params);
       w.string_array_attribute(p0.get(), "names", s.model_info->param_names);

@@ -73,8 +73,7 @@ const char* final_activation_name(MlpFinalActivation a) {
 }
 
 int TrainSettings::n_learnable() const {
-  return learn == LearnKind::network ? network.n_weights()
-                                     : static_cast<int>(initial_params.size());
+  return learn == LearnKind::network ? network.n_weights() : static_cast<int>(learnt_params.size());
 }
 
 TrainSettings train_settings_from_config(const Config& config, const ModelRegistry& models) {
@@ -109,7 +108,7 @@ TrainSettings train_settings_from_config(const Config& config, const ModelRegist
                       ": model neural_ode learns its network, a registered model its params");
   const std::vector<std::string> network_keys = {
       "width", "depth", "activation", "final_activation", "time_input", "learnt_scale"};
-  const std::vector<std::string> params_keys = {"parameter_scale"};
+  const std::vector<std::string> params_keys = {"parameter_scale", "learn_params"};
   for (const std::string& k : neural ? params_keys : network_keys)
     if (config.has("train." + k))
       throw ConfigError(config.describe("train." + k) + " applies to " +
@@ -167,11 +166,44 @@ TrainSettings train_settings_from_config(const Config& config, const ModelRegist
         throw ConfigError("missing key 'params." + p +
                           "': the initial value of every parameter that train.learn = params "
                           "fits");
-      if (!std::isfinite(*v) || (s.log_params && !(*v > 0)))
-        throw ConfigError(config.describe("params." + p) + " must be " +
-                          (s.log_params ? "> 0 with train.parameter_scale = log" : "finite"));
+      if (!std::isfinite(*v)) throw ConfigError(config.describe("params." + p) + " must be finite");
       s.initial_params.push_back(*v);
     }
+    // [train] learn_params: the parameters fitted (default all); the others
+    // keep their [params] values (e.g. the volumes of a PK model whose
+    // amounts only identify the rate constants cl/v1, q/v1, q/v2).
+    if (config.has("train.learn_params")) {
+      const std::string list = *config.text("train.learn_params");
+      std::string inner = list;
+      if (inner.rfind("list(", 0) == 0 && inner.back() == ')')
+        inner = inner.substr(5, inner.size() - 6);
+      std::stringstream items(inner);
+      std::string name;
+      while (std::getline(items, name, ',')) {
+        name.erase(0, name.find_first_not_of(" \t"));
+        name.erase(name.find_last_not_of(" \t") + 1);
+        const auto it = std::find(info->param_names.begin(), info->param_names.end(), name);
+        if (it == info->param_names.end())
+          throw ConfigError(config.describe("train.learn_params") + ": '" + name +
+                            "' is not a parameter of model '" + s.model + "' (" +
+                            join(info->param_names) + ")");
+        const int index = static_cast<int>(it - info->param_names.begin());
+        if (std::find(s.learnt_params.begin(), s.learnt_params.end(), index) !=
+            s.learnt_params.end())
+          throw ConfigError(config.describe("train.learn_params") + " names '" + name + "' twice");
+        s.learnt_params.push_back(index);
+      }
+      if (s.learnt_params.empty())
+        throw ConfigError(config.describe("train.learn_params") +
+                          " names no parameter (list(name, ...))");
+    } else {
+      for (int j = 0; j < info->n_param; ++j) s.learnt_params.push_back(j);
+    }
+    if (s.log_params)
+      for (int j : s.learnt_params)
+        if (!(s.initial_params[j] > 0))
+          throw ConfigError(config.describe("params." + info->param_names[j]) +
+                            " must be > 0 with train.parameter_scale = log");
     s.model_info = info;
   }
 
@@ -270,6 +302,9 @@ std::string resolved_train_text(const TrainSettings& s) {
     out << "learnt_scale = " << (s.network.learnt_scale ? "true" : "false") << "\n";
   } else {
     out << "parameter_scale = " << (s.log_params ? "log" : "linear") << "\n";
+    std::vector<std::string> learnt;
+    for (int j : s.learnt_params) learnt.push_back(s.model_info->param_names[j]);
+    out << "learn_params = list(" << join(learnt) << ")\n";
   }
   out << "steps = " << s.steps << "\nbatch = " << s.batch << "\n";
   out << "optimizer = " << optimizer_name(o.kind) << "\n";

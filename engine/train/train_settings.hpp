@@ -37,6 +37,7 @@ struct TrainSettings {
   std::uint64_t seed = 0;  // network initialisation, data split, minibatches
   const ModelInfo* model_info = nullptr;  // learn = params (owned by the registry)
   std::vector<double> initial_params;     // learn = params, the model's order
+  std::vector<int> learnt_params;         // learn = params: indices fitted (others fixed)
   bool log_params = false;                // learn = params: optimise log p (p > 0)
 
   long long steps = 200;

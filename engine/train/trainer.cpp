@@ -139,6 +139,13 @@ class Trainer {
     out.complete = true;
     out.final_validation_loss = validation_loss(state.theta, &out);
     out.model_params = objective_->model_params(state.theta);
+    if (s_.learn == LearnKind::params) {
+      // One forward-sensitivity solve over every training trajectory, the
+      // same on every rank (no communication, so no rank-count dependence).
+      gather_inputs(split_.train, s_.data.n_save, y0_, data_);
+      out.standard_errors = objective_->standard_errors(
+          state.theta, spec_for(s_.data.n_save), y0_, data_, static_cast<int>(split_.train.size()));
+    }
     out.steps_this_run = state.step - first_step;
     out.seconds = seconds_since(t_start);
     return out;

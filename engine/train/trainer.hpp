@@ -83,7 +83,10 @@ struct TrainOutcome {
   TrainState state;
   DataSplit split;
   double final_validation_loss = 0;  // NaN without validation trajectories
-  std::vector<double> model_params;  // learn = params: the learnt parameters
+  std::vector<double> model_params;  // learn = params: every model parameter, learnt or fixed
+  // learn = params: standard errors of the learnt parameters (Gauss-Newton,
+  // over the training trajectories; TrainingObjective::standard_errors).
+  std::vector<double> standard_errors;
   // Rank 0: the validation trajectories predicted with the final values,
   // [n_val][n_save][n_state], and their observations.
   std::vector<double> validation_predicted, validation_observed;

@@ -1,6 +1,7 @@
 #include "kode/engine/train/training_objective.hpp"
 
 #include <Kokkos_Core.hpp>
+#include <algorithm>
 #include <cmath>
 
 #include "kode/engine/models/neural_ode_solvers.hpp"
@@ -91,26 +92,29 @@ class NetworkObjective final : public TrainingObjective {
   AdjointResult result_;
 };
 
-// Parameter estimation: theta = the model's parameters (or their logs),
-// the same for every trajectory; a trajectory's gradient row is its
-// dloss/dparams (times p for log parameters: d/dlog p = p d/dp).
+// Parameter estimation: theta = the learnt parameters (or their logs), the
+// same for every trajectory; the others keep their initial values. A
+// trajectory's gradient row is its dloss/dp over the learnt parameters
+// (times p for log parameters: d/dlog p = p d/dp).
 class ParamsObjective final : public TrainingObjective {
  public:
   explicit ParamsObjective(const TrainSettings& s)
       : settings_(s),
         adjoint_(s.model_info->make_adjoint_solver(s.spec.method)),
         forward_(s.model_info->make_solver(s.spec.method)) {}
-  int n_learnable() const override { return static_cast<int>(settings_.initial_params.size()); }
+  int n_learnable() const override { return static_cast<int>(settings_.learnt_params.size()); }
   std::vector<double> initial_theta() const override {
-    std::vector<double> theta = settings_.initial_params;
-    if (settings_.log_params)
-      for (double& x : theta) x = std::log(x);
+    std::vector<double> theta;
+    for (int j : settings_.learnt_params) {
+      const double p = settings_.initial_params[j];
+      theta.push_back(settings_.log_params ? std::log(p) : p);
+    }
     return theta;
   }
   std::vector<double> model_params(const std::vector<double>& theta) const override {
-    std::vector<double> p = theta;
-    if (settings_.log_params)
-      for (double& x : p) x = std::exp(x);
+    std::vector<double> p = settings_.initial_params;
+    for (size_t k = 0; k < theta.size(); ++k)
+      p[settings_.learnt_params[k]] = settings_.log_params ? std::exp(theta[k]) : theta[k];
     return p;
   }
   void gradients(const std::vector<double>& theta, const SolveSpec& spec,
@@ -119,22 +123,86 @@ class ParamsObjective final : public TrainingObjective {
     const std::vector<double> p = model_params(theta);
     adjoint_->solve(spec, mse_loss(data), repeated(p, n), y0, n, result_,
                     settings_.adjoint_checkpoints);
-    const int np = n_learnable();
-    const bool log = settings_.log_params;
+    const int np = static_cast<int>(p.size());
     collect(
-        result_, data, static_cast<int>(spec.ts.size()), settings_.n_state(), np,
-        [&](int t, int q) {
-          const double g = result_.dloss_dparams[static_cast<size_t>(t) * np + q];
-          return log ? g * p[q] : g;
-        },
-        out);
+        result_, data, static_cast<int>(spec.ts.size()), settings_.n_state(), n_learnable(),
+        [&](int t, int k) { return column(result_.dloss_dparams, t, np, k, p); }, out);
   }
   void predict(const std::vector<double>& theta, const SolveSpec& spec,
                const std::vector<double>& y0, int n, BatchResult& out) override {
     forward_->solve(spec, repeated(model_params(theta), n), y0, n, out);
   }
+  std::vector<double> standard_errors(const std::vector<double>& theta, const SolveSpec& spec,
+                                      const std::vector<double>& y0,
+                                      const std::vector<double>& data, int n) override {
+    const std::vector<double> p = model_params(theta);
+    const int np = static_cast<int>(p.size()), K = n_learnable(), N = settings_.n_state();
+    const int S = static_cast<int>(spec.ts.size());
+    ForwardSensitivityResult f;
+    settings_.model_info->make_forward_solver(spec.method)->solve(spec, repeated(p, n), y0, n, f);
+    std::vector<double> gram(static_cast<size_t>(K) * K, 0.0), row(static_cast<size_t>(K));
+    double sse = 0, count = 0;
+    for (int t = 0; t < n; ++t) {
+      if (f.solution.status[t] != 0) continue;
+      for (int j = 0; j < S; ++j)
+        for (int i = 0; i < N; ++i) {
+          const size_t at = (static_cast<size_t>(t) * S + j) * N + i;
+          if (!std::isfinite(data[at])) continue;
+          const double r = f.solution.ys[at] - data[at];
+          sse += r * r;
+          count += 1;
+          for (int k = 0; k < K; ++k)
+            row[k] = column(f.dys_dparams, static_cast<int>(at), np, k, p);
+          for (int a = 0; a < K; ++a)
+            for (int b = 0; b < K; ++b) gram[a * K + b] += row[a] * row[b];
+        }
+    }
+    const std::vector<double> inverse = inverse_spd(gram, K);
+    const double s2 = count > K ? sse / (count - K) : std::nan("");
+    std::vector<double> se;
+    for (int k = 0; k < K; ++k) {
+      const double se_theta = std::sqrt(s2 * inverse[k * K + k]);
+      se.push_back(settings_.log_params ? p[settings_.learnt_params[k]] * se_theta : se_theta);
+    }
+    return se;
+  }
 
  private:
+  // d/dtheta_k of a quantity whose derivatives by the model's parameters are
+  // row `r` of `d` ([.][np]).
+  double column(const std::vector<double>& d, int r, int np, int k,
+                const std::vector<double>& p) const {
+    const int j = settings_.learnt_params[k];
+    const double g = d[static_cast<size_t>(r) * np + j];
+    return settings_.log_params ? g * p[j] : g;
+  }
+  // The inverse of a small symmetric positive definite matrix by
+  // Gauss-Jordan elimination; NaN entries when it is singular to working
+  // precision (a pivot below 1e-12 of the largest diagonal entry).
+  static std::vector<double> inverse_spd(std::vector<double> a, int K) {
+    std::vector<double> inv(static_cast<size_t>(K) * K, 0.0);
+    for (int k = 0; k < K; ++k) inv[k * K + k] = 1.0;
+    double largest = 0;
+    for (int k = 0; k < K; ++k) largest = std::max(largest, std::fabs(a[k * K + k]));
+    for (int c = 0; c < K; ++c) {
+      const double pivot = a[c * K + c];
+      if (!(std::fabs(pivot) > 1e-12 * largest))
+        return std::vector<double>(static_cast<size_t>(K) * K, std::nan(""));
+      for (int b = 0; b < K; ++b) {
+        a[c * K + b] /= pivot;
+        inv[c * K + b] /= pivot;
+      }
+      for (int r = 0; r < K; ++r) {
+        if (r == c) continue;
+        const double factor = a[r * K + c];
+        for (int b = 0; b < K; ++b) {
+          a[r * K + b] -= factor * a[c * K + b];
+          inv[r * K + b] -= factor * inv[c * K + b];
+        }
+      }
+    }
+    return inv;
+  }
   static std::vector<double> repeated(const std::vector<double>& p, int n) {
     std::vector<double> all;
     all.reserve(p.size() * static_cast<size_t>(n));

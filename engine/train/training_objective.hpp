@@ -41,6 +41,19 @@ class TrainingObjective {
                        const std::vector<double>& y0, int n, BatchResult& out) = 0;
   // The model parameters theta stands for (learn = params), else empty.
   virtual std::vector<double> model_params(const std::vector<double>& theta) const = 0;
+  // learn = params: the standard errors of the learnt parameters (in their
+  // units) at theta from the trajectories (y0, data), by the Gauss-Newton
+  // approximation cov = s^2 (J^T J)^-1 with J = d(predictions)/d(theta) from
+  // forward sensitivities and s^2 = SSE / (observations - parameters)
+  // (Seber & Wild, "Nonlinear Regression", Wiley 1989, section 2.1); NaN
+  // where J^T J is singular (a parameter the data do not identify).
+  // Networks: empty.
+  virtual std::vector<double> standard_errors(const std::vector<double>& /*theta*/,
+                                              const SolveSpec& /*spec*/,
+                                              const std::vector<double>& /*y0*/,
+                                              const std::vector<double>& /*data*/, int /*n*/) {
+    return {};
+  }
 };
 
 std::unique_ptr<TrainingObjective> make_training_objective(const TrainSettings& settings);

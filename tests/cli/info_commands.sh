@@ -29,19 +29,17 @@ case "$CASE" in
     done
     run_kode solve -h
     expect_rc 0 ;;
-  not_implemented)
-    for cmd in train; do
+  commands_need_config)
+    # sweep (tests/mpi) and train (tests/cli/train.sh) answer --help and ask
+    # for a config.
+    for cmd in sweep train; do
+      run_kode $cmd --help
+      expect_rc 0
+      expect_stdout_has "Usage: kode $cmd" "--resume"
       run_kode $cmd
       expect_rc 2
-      expect_stderr_has "kode $cmd is not implemented yet"
-    done
-    # sweep is implemented now (tests/mpi): it answers --help and asks for a config.
-    run_kode sweep --help
-    expect_rc 0
-    expect_stdout_has "Usage: kode sweep" "--resume"
-    run_kode sweep
-    expect_rc 2
-    expect_stderr_has "no config file" ;;
+      expect_stderr_has "no config file"
+    done ;;
   no_command)
     run_kode
     expect_rc 2
