@@ -94,3 +94,18 @@ expect_file_has() {
     grep -qF -- "$needle" "$file" 2>/dev/null || fail "$file lacks '$needle'; it holds: $(cat "$file" 2>&1)"
   done
 }
+
+# ranks_catch_usr1 JOBID NRANKS: true once NRANKS kode processes of the job
+# run and have a SIGUSR1 handler installed (a rank still starting up would
+# die of the signal: kode installs its handlers after reading the config, and
+# ranks start at different times).
+ranks_catch_usr1() { # ranks_catch_usr1 JOBID NRANKS
+  local n=0 pid mask
+  for pid in $(scontrol listpids "$1" 2>/dev/null | awk 'NR > 1 && $1 > 0 && $3 == "0" { print $1 }'); do
+    grep -q kode "/proc/$pid/comm" 2>/dev/null || continue
+    mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || return 1
+    [ -n "$mask" ] && (((16#$mask >> 9) & 1)) || return 1 # bit 9: SIGUSR1 (10)
+    n=$((n + 1))
+  done
+  [ "$n" -eq "$2" ]
+}

@@ -50,16 +50,6 @@ id=$(cd run && KODE=$KODE_BIN CONFIG=sweep.ini OUTPUT=out.h5 \
 # it: the engine installs its handlers after reading the config, and ranks
 # start at different times) and the run has begun, plus a little so that
 # some chunks are done.
-ranks_catch_usr1() { # ranks_catch_usr1 JOBID NRANKS
-  local n=0 pid mask
-  for pid in $(scontrol listpids "$1" 2>/dev/null | awk 'NR > 1 && $1 > 0 && $3 == "0" { print $1 }'); do
-    grep -q kode "/proc/$pid/comm" 2>/dev/null || continue
-    mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || return 1
-    [ -n "$mask" ] && (((16#$mask >> 9) & 1)) || return 1 # bit 9: SIGUSR1 (10)
-    n=$((n + 1))
-  done
-  [ "$n" -eq "$2" ]
-}
 wait_for "ranks_catch_usr1 $id $RANKS && [ -e run/out.h5.partial ]" 90 \
   "all $RANKS kode ranks to run and catch SIGUSR1 (a rank that ended early leaves the others hanging)"
 sleep 1
