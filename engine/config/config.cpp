@@ -291,7 +291,7 @@ bool looks_like_design(const std::string& text) {
 
 const std::map<std::string, std::vector<std::string>>& known_config_keys() {
   static const std::map<std::string, std::vector<std::string>> keys = {
-      {"model", {"name"}},
+      {"model", {"name", "weights"}},
       {"time", {"t0", "t1"}},
       {"save", {"ts", "t0", "t1", "steps", "dense"}},
       {"solver",

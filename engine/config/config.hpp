@@ -1,7 +1,8 @@
 // engine/config/ (library kode::engine): reading what to run. The INI config
 // and its overrides (this header), the call syntax of values (call_syntax),
 // and turning a config into a single run (problem_from_config). May include
-// kernels/, engine/batch/, engine/models/ and engine/solvers/; nothing here
+// kernels/, engine/batch/, engine/models/ and engine/solvers/, and
+// engine/io/'s readers of input files ([model] weights); nothing here
 // computes or writes files.
 //
 // The run configuration of `kode solve`, `kode sweep` and `kode check`: an

@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "kode/engine/config/call_syntax.hpp"
+#include "kode/engine/io/trained_network.hpp"
+#include "kode/engine/models/neural_ode_solvers.hpp"
 #include "kode/engine/solvers/sde_solver_registry.hpp"
 #include "kode/engine/solvers/solver_registry.hpp"
 
@@ -100,13 +102,30 @@ std::string with_origin(const std::string& message, const Config& config) {
 
 }  // namespace
 
-const ModelInfo& model_from_config(const Config& config, const ModelRegistry& models) {
+const ModelInfo& model_from_config(const Config& config, const ModelRegistry& models,
+                                   std::shared_ptr<const ModelInfo>& trained) {
   std::vector<std::string> model_names;
   for (const auto& m : models.all()) model_names.push_back(m.name);
+  model_names.push_back("neural_ode");
   const auto model_name = config.text("model.name");
   if (!model_name || model_name->empty())
     throw ConfigError("missing required key 'model.name' (valid models: " + join(model_names) +
                       ")");
+  if (*model_name == "neural_ode") {
+    // A network trained by kode train, read from its result file.
+    const auto weights = config.text("model.weights");
+    if (!weights || weights->empty())
+      throw ConfigError(
+          "model 'neural_ode' needs [model] weights = TRAIN.h5 (the result file of kode train)");
+    const TrainedNetwork t = read_trained_network(*weights, config.describe("model.weights"));
+    trained = std::make_shared<const ModelInfo>(
+        trained_neural_ode_info(t.network, t.weights, t.state_names));
+    check_model_names(config, *trained);
+    return *trained;
+  }
+  if (config.has("model.weights"))
+    throw ConfigError(config.describe("model.weights") +
+                      " is for model neural_ode (a network trained by kode train)");
   const ModelInfo* model = models.find(*model_name);
   if (!model) {
     std::string msg =
@@ -301,7 +320,7 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
   SingleProblem p;
 
   // ---- model, parameters, initial state ----
-  p.model = &model_from_config(config, models);
+  p.model = &model_from_config(config, models, p.trained_model);
   p.params = fixed_values(config, "params", p.model->param_names);
   p.y0 = fixed_values(config, "y0", p.model->state_names);
 
@@ -366,6 +385,10 @@ SensitivitySetup sensitivity_from_config(const Config& config, const ModelInfo& 
                       model.name +
                       "' is an SDE; use forward or adjoint (pathwise gradients on each "
                       "trajectory's Brownian path)");
+  if (model.shared_weights && *method != "adjoint")
+    throw ConfigError(key + ": model '" + model.name +
+                      "' reads a block of shared weights, which only method = adjoint "
+                      "differentiates (its d/dy0 included)");
   if (spec.save_steps || spec.dense)
     throw ConfigError(key + ": sensitivities are computed at the save times only; drop " +
                       config.describe(spec.save_steps ? "save.steps" : "save.dense"));
@@ -445,6 +468,8 @@ std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
   std::ostringstream out;
   out << "# resolved by kode: every key with its effective value\n";
   out << "[model]\nname = " << model.name << "\n";
+  if (config.has("model.weights"))
+    out << "weights = " << config.find("model.weights")->text << "\n";
   out << "\n[time]\nt0 = " << exact(s.t0) << "\nt1 = " << exact(s.t1) << "\n";
   // save.ts as the user wrote it (exact: linspace is deterministic); t0/t1
   // as resolved, so the text gives the same save times.

@@ -5,6 +5,7 @@
 // never leaves a file behind.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ struct SensitivitySetup {
 };
 
 struct SingleProblem {
-  const ModelInfo* model = nullptr;  // owned by the registry
+  const ModelInfo* model = nullptr;                // owned by the registry, or by trained_model
+  std::shared_ptr<const ModelInfo> trained_model;  // model neural_ode: its network's
   SolveSpec spec;
   std::vector<double> params;  // [n_param], in the model's order
   std::vector<double> y0;      // [n_state], in the model's order
@@ -73,7 +75,10 @@ SingleProblem problem_from_config(const Config& config, const ModelRegistry& mod
 //  - output.save (trajectories, final or statistics);
 //  - validate_solve_spec with the origin of the offending key added.
 // Each throws ConfigError naming the key and the bad value.
-const ModelInfo& model_from_config(const Config& config, const ModelRegistry& models);
+// Model neural_ode is a network trained by `kode train`, read from [model]
+// weights = TRAIN.h5: its ModelInfo is made here and owned by `trained`.
+const ModelInfo& model_from_config(const Config& config, const ModelRegistry& models,
+                                   std::shared_ptr<const ModelInfo>& trained);
 void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveSpec& spec,
                             std::vector<std::string>& unused_keys);
 // observation_sigma: one number for every state or list(s1, s2, ...), one per

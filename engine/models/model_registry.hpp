@@ -110,6 +110,9 @@ struct ModelInfo {
   int n_param = 0;
   std::vector<std::string> state_names;
   std::vector<std::string> param_names;
+  // A block of shared weights (model_concept.hpp; the neural_ode model):
+  // only [sensitivity] method = adjoint differentiates such a model.
+  bool shared_weights = false;
   // SDE models: the noise dimension, kind and the model's own calculus.
   bool sde = false;
   int n_noise = 0;
@@ -186,6 +189,7 @@ ModelInfo make_model_info(const Model& model = Model{}) {
   info.name = Model::name;
   info.n_state = Model::n_state;
   info.n_param = Model::n_param;
+  info.shared_weights = has_weights<Model>::value;
   for (int i = 0; i < Model::n_state; ++i) info.state_names.push_back(Model::state_names[i]);
   if constexpr (Model::n_param > 0)
     for (int j = 0; j < Model::n_param; ++j) info.param_names.push_back(Model::param_names[j]);

@@ -1,5 +1,7 @@
 #include "kode/engine/models/neural_ode_solvers.hpp"
 
+#include <Kokkos_Core.hpp>
+#include <optional>
 #include <stdexcept>
 
 namespace kode {
@@ -49,6 +51,58 @@ std::unique_ptr<AnyBatchSolver> make_neural_ode_batch_solver(const Mlp& mlp,
   return for_state_count(mlp.in_size, [&](auto n) {
     return neural_ode_detail::batch_solver<decltype(n)::value>(mlp, method);
   });
+}
+
+ModelInfo trained_neural_ode_info(const Mlp& mlp, const std::vector<double>& weights,
+                                  const std::vector<std::string>& state_names) {
+  check_vector_field(mlp);
+  if (weights.size() != static_cast<size_t>(mlp.n_weights()) ||
+      state_names.size() != static_cast<size_t>(mlp.in_size))
+    throw std::invalid_argument("neural_ode: weights or state names do not fit the network");
+  // The weights on the device, made once (after Kokkos is initialised) and
+  // kept alive by every closure that hands out solvers reading them.
+  struct Weights {
+    Mlp mlp;
+    std::vector<double> host;
+    std::optional<Kokkos::View<double*>> device;
+    Mlp on_device() {
+      if (!device) {
+        device.emplace(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kode::neural_ode::weights"),
+                       host.size());
+        auto mirror = Kokkos::create_mirror_view(*device);
+        for (size_t k = 0; k < host.size(); ++k) mirror(k) = host[k];
+        Kokkos::deep_copy(*device, mirror);
+      }
+      Mlp m = mlp;
+      m.weights = device->data();
+      return m;
+    }
+  };
+  auto shared = std::make_shared<Weights>(Weights{mlp, weights, std::nullopt});
+  ModelInfo info;
+  info.name = "neural_ode";
+  info.n_state = mlp.in_size;
+  info.state_names = state_names;
+  info.shared_weights = true;
+  info.make_solver = [shared](const std::string& method) {
+    return make_neural_ode_batch_solver(shared->on_device(), method);
+  };
+  info.make_adjoint_solver = [shared](const std::string& method) {
+    return make_neural_ode_adjoint_solver(shared->on_device(), method);
+  };
+  info.make_forward_solver =
+      [](const std::string&) -> std::unique_ptr<AnyForwardSensitivitySolver> {
+    throw std::invalid_argument(
+        "[sensitivity] method = forward is not built for neural_ode (its gradients with "
+        "respect to the initial state come from method = adjoint)");
+  };
+  info.solve = [make = info.make_solver](const SolveSpec& spec, const std::vector<double>& params,
+                                         const std::vector<double>& y0, int n_traj) {
+    BatchResult result;
+    make(spec.method)->solve(spec, params, y0, n_traj, result);
+    return result;
+  };
+  return info;
 }
 
 }  // namespace kode

@@ -27,6 +27,14 @@ std::unique_ptr<AnyAdjointSolver> make_neural_ode_adjoint_solver(const Mlp& mlp,
 std::unique_ptr<AnyBatchSolver> make_neural_ode_batch_solver(const Mlp& mlp,
                                                              const std::string& method);
 
+// The model information of a trained neural ODE for `kode solve` and `kode
+// sweep`: name neural_ode, the given state names, no parameters, and solvers
+// that read `weights` (mlp.hpp's layout) from device memory the info's
+// closures own (allocated on the first make_solver, after Kokkos starts).
+// Forward sensitivities are refused (method = adjoint works).
+ModelInfo trained_neural_ode_info(const Mlp& mlp, const std::vector<double>& weights,
+                                  const std::vector<std::string>& state_names);
+
 namespace neural_ode_detail {
 template <int N>
 std::unique_ptr<AnyAdjointSolver> adjoint_solver(const Mlp& mlp, const std::string& method);

@@ -59,7 +59,7 @@ std::string resolved_sweep_text(const SweepPlan& plan, const Config& config) {
 SweepPlan sweep_plan_from_config(const Config& config, const ModelRegistry& models) {
   check_known_sections_and_keys(config);
   SweepPlan plan;
-  plan.model = &model_from_config(config, models);
+  plan.model = &model_from_config(config, models, plan.trained_model);
 
   std::vector<std::string> names, texts;
   design_inputs(config, "params", plan.model->param_names, names, texts);

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,8 @@ namespace kode {
 inline constexpr long long statistics_block_size = 1024;
 
 struct SweepPlan {
-  const ModelInfo* model = nullptr;  // owned by the registry
+  const ModelInfo* model = nullptr;                // owned by the registry, or by trained_model
+  std::shared_ptr<const ModelInfo> trained_model;  // model neural_ode: its network's
   SolveSpec spec;
   Design design;  // names: params.<p> in the model's order, then y0.<s>
   long long n_traj = 0;

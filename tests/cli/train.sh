@@ -146,6 +146,52 @@ INI
     [ "$(exact_values out.h5 /params | head -n 1)" = 0.10000000000000001 ] || fail "zeta moved"
     exact_values out.h5 /params | awk 'NR == 2 { exit !($1 > 0.99 && $1 < 1.01) }' ||
       fail "omega not recovered: $(exact_values out.h5 /params)" ;;
+  solve_trained)
+    # kode solve and kode sweep run the learnt network ([model] weights):
+    # a validation trajectory solved again equals its prediction in the
+    # training file bit for bit (same solver settings and save times).
+    run_kode train train.ini --quiet --train.steps=20
+    expect_rc 0
+    t=$(h5_values out.h5 /validation/traj | head -n 1)
+    y0=($(exact_values data.h5 /y0 -s "$t,0" -c 1,2))
+    cat >nn.ini <<INI
+[model]
+name = neural_ode
+weights = out.h5
+[y0]
+x = ${y0[0]}
+v = ${y0[1]}
+[time]
+t1 = 8
+[save]
+ts = linspace(0, 8, 33)
+[output]
+file = nn.h5
+INI
+    run_kode solve nn.ini
+    expect_rc 0
+    [ "$(exact_values nn.h5 /ys)" = "$(exact_values out.h5 /validation/ys_predicted -s 0,0,0 -c 1,33,2)" ] ||
+      fail "the solve differs from the training file's prediction"
+    h5dump -A nn.h5 | grep -q 'weights = out.h5' || fail "config attribute lacks [model] weights"
+    # A Monte Carlo sweep of the learnt model, with adjoint sensitivities.
+    printf '[sweep]\ndesign = random\nsamples = 20\n[sensitivity]\nmethod = adjoint\n[loss]\nkind = state\nweights = list(1, 0)\n' >>nn.ini
+    sed -i -e 's/^x = .*/x = uniform(-1, 1)/' -e 's/^file = nn.h5/file = sweep.h5/' nn.ini
+    run_kode sweep nn.ini --quiet
+    expect_rc 0
+    h5ls sweep.h5/sensitivity/dloss_dy0 | grep -q '{20, 2}' || fail "sweep sensitivities"
+    # Bad input: no weights, weights for another model, forward sensitivities.
+    run_kode solve nn.ini --model.weights=
+    expect_rc 2
+    expect_stderr_has "needs [model] weights"
+    run_kode solve nn.ini --model.name=damped_oscillator
+    expect_rc 2
+    expect_stderr_has "is for model neural_ode"
+    run_kode sweep nn.ini --sensitivity.method=forward --loss.kind= --loss.weights=
+    expect_rc 2
+    expect_stderr_has "only method = adjoint"
+    run_kode solve nn.ini --model.weights=data.h5
+    expect_rc 2
+    expect_stderr_has "has no /network" ;;
   check)
     before=$(snapshot)
     run_kode check train.ini
