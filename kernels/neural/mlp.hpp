@@ -37,7 +37,7 @@
 // defaults, 128 / 8 / 16, cover the nets of Diffrax's neural ODE examples
 // (width 64, depth 2); validate() checks them on the host. Local memory per
 // call: evaluate<T> about (MaxInOut + 1 + 2 MaxWidth) values of T; vjp about
-// (MaxDepth + 4) MaxWidth + 3 MaxInOut doubles (12 KiB at the defaults), so a
+// (2 MaxDepth + 3) MaxWidth + 2 MaxInOut doubles (19 KiB at the defaults), so a
 // GPU build with small nets may instantiate BasicMlp with smaller bounds.
 #pragma once
 
@@ -181,9 +181,16 @@ KOKKOS_INLINE_FUNCTION void activate_with_derivative(MlpActivation kind, const d
                                                      double* da, int n) {
   switch (kind) {
     case MlpActivation::softplus:
+      // softplus and its derivative sigmoid from one exponential e^-|z| and
+      // its 1 + e: the same branches and operations as softplus() and
+      // sigmoid(), so the same bits, for half the exponentials and one log.
       for (int i = 0; i < n; ++i) {
-        a[i] = softplus(z[i]);
-        da[i] = sigmoid(z[i]);
+        const bool positive = z[i] > 0.0;
+        const double e = kode::math::exp(positive ? -z[i] : z[i]);
+        const double u = 1.0 + e;
+        const double log1p_e = u == 1.0 ? e : kode::math::log(u) * (e / (u - 1.0));
+        a[i] = positive ? z[i] + log1p_e : log1p_e;
+        da[i] = positive ? 1.0 / u : e / u;
       }
       break;
     case MlpActivation::tanh:
@@ -333,30 +340,33 @@ struct BasicMlp {
   //   theta_bar[0 .. n_weights()) += v^T df/dtheta (ACCUMULATED, so a caller
   //                                 can sum over stages, steps and samples).
   // Backpropagation (Rumelhart, Hinton & Williams, Nature 323, 1986): the
-  // forward pass is recomputed keeping the pre-activations z_l, then with
+  // forward pass is recomputed keeping each hidden layer's activations
+  // a_l = act(z_{l-1}) and derivatives act'(z_{l-1}), then with
   // delta = v^T df/dz_l, going down the layers: W_l_bar += delta a_l^T,
   // b_l_bar += delta, and delta <- act'(z_{l-1}) .* (W_l^T delta).
   KOKKOS_INLINE_FUNCTION void vjp(double t, const double* y, const double* v, double* vjp_y,
                                   double* theta_bar) const {
     constexpr int kDepthSlots = MaxDepth > 0 ? MaxDepth : 1;
     constexpr int kUnits = MaxWidth > MaxInOut ? MaxWidth : MaxInOut;
-    double x[MaxInOut + 1];            // input a_0
-    double z[kDepthSlots][MaxWidth];   // hidden pre-activations z_0 .. z_{depth-1}
-    double z_out[MaxInOut];            // pre-activation of the last layer
-    double a[MaxWidth], da[MaxWidth];  // act(z_{l-1}), act'(z_{l-1})
+    double x[MaxInOut + 1];  // input a_0
+    // Hidden layers l = 1 .. depth: their input a_l = act(z_{l-1}) and
+    // act'(z_{l-1}), both from the forward pass (one activation call per
+    // unit: the backward pass reuses them).
+    double a[kDepthSlots][MaxWidth], da[kDepthSlots][MaxWidth];
+    double z[MaxWidth];      // the current pre-activation
+    double z_out[MaxInOut];  // pre-activation of the last layer
     double delta[kUnits], next[kUnits];
 
-    // Forward, keeping the pre-activations.
+    // Forward, keeping every hidden layer's activations and derivatives.
     for (int j = 0; j < in_size; ++j) x[j] = y[j];
     if (time_input) x[in_size] = t;
     for (int l = 0; l <= depth; ++l) {
       const double* in = x;
       if (l > 0) {
-        for (int j = 0; j < width; ++j) a[j] = z[l - 1][j];
-        mlp_detail::activate(activation, a, width);
-        in = a;
+        mlp_detail::activate_with_derivative(activation, z, a[l - 1], da[l - 1], width);
+        in = a[l - 1];
       }
-      linear(l, in, l == depth ? z_out : z[l]);
+      linear(l, in, l == depth ? z_out : z);
     }
 
     // Output layer: out_i = s_i o_i, o_i = final(z_out_i).
@@ -377,11 +387,7 @@ struct BasicMlp {
       const double* W = weights + layer_offset(l);
       double* W_bar = theta_bar + layer_offset(l);
       double* b_bar = W_bar + n_out * n_in;
-      const double* in = x;
-      if (l > 0) {
-        mlp_detail::activate_with_derivative(activation, z[l - 1], a, da, width);
-        in = a;
-      }
+      const double* in = l > 0 ? a[l - 1] : x;
       for (int j = 0; j < n_in; ++j) next[j] = 0.0;
       for (int i = 0; i < n_out; ++i) {
         const double d = delta[i];
@@ -392,7 +398,7 @@ struct BasicMlp {
         }
       }
       if (l > 0) {
-        for (int j = 0; j < n_in; ++j) delta[j] = da[j] * next[j];
+        for (int j = 0; j < n_in; ++j) delta[j] = da[l - 1][j] * next[j];
       } else {
         for (int j = 0; j < in_size; ++j) vjp_y[j] = next[j];
       }
@@ -431,12 +437,30 @@ struct BasicMlp {
 
  private:
   // z[0 .. out_l) = W_l a + b_l, summed bias first, then j = 0 .. in_l - 1.
+  // Four rows at a time: each row's sum keeps that order (so the bits do not
+  // depend on the blocking), but four independent sums are in flight, so the
+  // loop is not bound by the latency of one chain of dependent additions.
   template <class T>
   KOKKOS_INLINE_FUNCTION void linear(int l, const T* a, T* z) const {
     const int n_in = layer_in(l), n_out = layer_out(l);
     const double* W = weights + layer_offset(l);
     const double* b = W + n_out * n_in;
-    for (int i = 0; i < n_out; ++i) {
+    int i = 0;
+    for (; i + 4 <= n_out; i += 4) {
+      const double *w0 = W + i * n_in, *w1 = w0 + n_in, *w2 = w1 + n_in, *w3 = w2 + n_in;
+      T s0 = T(b[i]), s1 = T(b[i + 1]), s2 = T(b[i + 2]), s3 = T(b[i + 3]);
+      for (int j = 0; j < n_in; ++j) {
+        s0 += w0[j] * a[j];
+        s1 += w1[j] * a[j];
+        s2 += w2[j] * a[j];
+        s3 += w3[j] * a[j];
+      }
+      z[i] = s0;
+      z[i + 1] = s1;
+      z[i + 2] = s2;
+      z[i + 3] = s3;
+    }
+    for (; i < n_out; ++i) {
       T s = T(b[i]);
       for (int j = 0; j < n_in; ++j) s += W[i * n_in + j] * a[j];
       z[i] = s;
