@@ -160,6 +160,10 @@ int train_command(const std::vector<std::string>& args, CommandContext& context)
     }
   } catch (const ConfigError&) {
     throw;
+  } catch (const TrainingFailed& e) {
+    // Decided from the combined sums: every rank stops here together.
+    if (is_root) std::cerr << "kode: error: " << e.what() << "\n";
+    return exit_software;
   } catch (const std::exception& e) {
     if (context.mpi.size() > 1) {
       std::cerr << "kode: error (rank " << context.mpi.rank() << "): " << e.what() << "\n"

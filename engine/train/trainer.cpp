@@ -226,7 +226,7 @@ class Trainer {
     const double observed = total[W + 1];
     failed = total[W + 2];
     if (!(observed > 0))
-      throw std::runtime_error(
+      throw TrainingFailed(
           "kode train: every trajectory of the minibatch of step " + std::to_string(step) +
           " failed to solve (see [solver] max_steps, or lower train.learning_rate)");
     loss = total[W] / observed;

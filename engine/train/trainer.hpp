@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@
 #include "kode/engine/train/train_settings.hpp"
 
 namespace kode {
+
+// Every trajectory of a minibatch failed to solve: thrown on every rank at
+// the same step (it is decided from the combined block sums).
+class TrainingFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // Minibatch positions per gradient block: a rank differentiates whole blocks,
 // so the block sums -- and hence every bit of the result -- do not depend on

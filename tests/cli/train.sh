@@ -192,6 +192,13 @@ INI
     run_kode solve nn.ini --model.weights=data.h5
     expect_rc 2
     expect_stderr_has "has no /network" ;;
+  all_fail)
+    # max_steps too small for any trajectory: exit 70 at the first step,
+    # naming the cause, no result file.
+    run_kode train train.ini --solver.max_steps=2
+    expect_rc 70
+    expect_stderr_has "every trajectory of the minibatch of step 0 failed"
+    [ ! -e out.h5 ] || fail "a result file after a failed run" ;;
   check)
     before=$(snapshot)
     run_kode check train.ini
