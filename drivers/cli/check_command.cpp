@@ -127,13 +127,7 @@ int check_train(const Config& config, const SingleRunArguments& arguments,
   const long long n_val =
       static_cast<long long>(s.validation_fraction * s.data.n_traj);  // floor, as the split
   std::ostringstream out;
-  out << "ok: train " << s.model << " ("
-      << (s.learn == LearnKind::network
-              ? counted(s.n_learnable(), "weight") + ": width " + std::to_string(s.network.width) +
-                    ", depth " + std::to_string(s.network.depth) + ", " +
-                    activation_name(s.network.activation)
-              : counted(s.n_learnable(), "parameter") +
-                    (s.log_params ? std::string(", log scale") : std::string()))
+  out << "ok: train " << s.model << (s.hybrid() ? " + network" : "") << " (" << learnt_summary(s)
       << ")\n";
   out << "  data " << s.data.path << " (/" << s.data.dataset
       << "): " << counted(s.data.n_traj - n_val, "training trajectory", "training trajectories")

@@ -111,11 +111,9 @@ int train_command(const std::vector<std::string>& args, CommandContext& context)
     resuming = true;
   }
   if (is_root && !quiet) {
-    std::cerr << "kode train: " << settings.model << ", "
-              << (settings.learn == LearnKind::network
-                      ? counted(settings.n_learnable(), "weight")
-                      : counted(settings.n_learnable(), "parameter"))
-              << "; " << counted(settings.data.n_traj, "trajectory", "trajectories") << " of "
+    std::cerr << "kode train: " << settings.model << (settings.hybrid() ? " + network" : "") << ", "
+              << learnt_summary(settings) << "; "
+              << counted(settings.data.n_traj, "trajectory", "trajectories") << " of "
               << settings.data.path << " (/" << settings.data.dataset << "), "
               << counted(settings.data.n_save, "save time") << "; " << settings.steps
               << " steps of batch " << settings.batch << " on "
@@ -192,13 +190,14 @@ int train_command(const std::vector<std::string>& args, CommandContext& context)
                            "trajectories")
                 << ")";
     std::cerr << " -> " << settings.output << "\n";
-    if (settings.learn == LearnKind::params) {
-      std::cerr << "kode train: learnt parameters (+- standard error):";
+    if (settings.has_params()) {
+      const bool errors = !outcome.standard_errors.empty();
+      std::cerr << "kode train: learnt parameters" << (errors ? " (+- standard error):" : ":");
       for (size_t k = 0; k < settings.learnt_params.size(); ++k) {
         const int j = settings.learnt_params[k];
         std::cerr << " " << settings.model_info->param_names[j] << " = "
-                  << format("%.6g", outcome.model_params[j]) << " +- "
-                  << format("%.2g", outcome.standard_errors[k]);
+                  << format("%.6g", outcome.model_params[j]);
+        if (errors) std::cerr << " +- " << format("%.2g", outcome.standard_errors[k]);
       }
       std::cerr << "\n";
     }

@@ -118,14 +118,14 @@ const ModelInfo& model_from_config(const Config& config, const ModelRegistry& mo
       throw ConfigError(
           "model 'neural_ode' needs [model] weights = TRAIN.h5 (the result file of kode train)");
     const TrainedNetwork t = read_trained_network(*weights, config.describe("model.weights"));
+    if (t.model != "neural_ode")
+      throw ConfigError(config.describe("model.weights") + " holds a network trained for model '" +
+                        t.model + "' (a hybrid): set model.name = " + t.model);
     trained = std::make_shared<const ModelInfo>(
         trained_neural_ode_info(t.network, t.weights, t.state_names));
     check_model_names(config, *trained);
     return *trained;
   }
-  if (config.has("model.weights"))
-    throw ConfigError(config.describe("model.weights") +
-                      " is for model neural_ode (a network trained by kode train)");
   const ModelInfo* model = models.find(*model_name);
   if (!model) {
     std::string msg =
@@ -133,6 +133,21 @@ const ModelInfo& model_from_config(const Config& config, const ModelRegistry& mo
     const std::string near = nearest_name(*model_name, model_names);
     if (!near.empty()) msg += "; did you mean '" + near + "'?";
     throw ConfigError(msg);
+  }
+  if (config.has("model.weights")) {
+    // The model plus the network correction kode train learnt for it.
+    const std::string what = config.describe("model.weights");
+    if (!model->make_hybrid_solver)
+      throw ConfigError(what + ": model '" + model->name +
+                        "' cannot take a network correction (weights are for neural_ode and "
+                        "ODE models with parameters)");
+    const TrainedNetwork t = read_trained_network(*config.text("model.weights"), what);
+    if (t.model != model->name || t.state_names != model->state_names)
+      throw ConfigError(what + " holds a network trained for model '" + t.model + "', not for '" +
+                        model->name + "'");
+    trained = std::make_shared<const ModelInfo>(trained_hybrid_info(*model, t.network, t.weights));
+    check_model_names(config, *trained);
+    return *trained;
   }
   check_model_names(config, *model);
   return *model;

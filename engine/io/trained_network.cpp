@@ -29,9 +29,13 @@ TrainedNetwork read_trained_network(const std::string& path, const std::string& 
   for (const char* name : {"network", "network/weights", "validation/ys_predicted"})
     if (H5Lexists(file.get(), name, H5P_DEFAULT) <= 0)
       throw ConfigError(what + ": '" + path + "' has no /" + name +
-                        " (not the result of kode train with model neural_ode)");
+                        " (not the result of kode train with a network)");
   Handle net = h5.handle(H5Gopen2(file.get(), "network", H5P_DEFAULT), H5Gclose, "H5Gopen2");
   TrainedNetwork t;
+  if (H5Aexists(file.get(), "model") > 0) {
+    const std::vector<std::string> model = read_string_array_attribute(h5, file.get(), "model");
+    if (!model.empty()) t.model = model.front();
+  }
   Mlp& m = t.network;
   const auto integer = [&](const char* name) {
     return read_scalar_attribute<int>(h5, net.get(), name, H5T_NATIVE_INT);

@@ -14,6 +14,7 @@ struct TrainedNetwork {
   Mlp network;                           // architecture (weights pointer unset)
   std::vector<double> weights;           // [network.n_weights()], mlp.hpp's layout
   std::vector<std::string> state_names;  // of the data it was trained on
+  std::string model;                     // the file's `model`: neural_ode or a hybrid's base
 };
 
 // ConfigError naming `what` when the file is missing, not a kode train

@@ -24,6 +24,8 @@
 #include "kode/engine/sensitivity/forward_sensitivity.hpp"
 #include "kode/engine/solvers/sde_solver_registry.hpp"
 #include "kode/engine/solvers/solver_registry.hpp"
+#include "kode/kernels/models/hybrid.hpp"
+#include "kode/kernels/neural/mlp.hpp"
 
 namespace kode {
 
@@ -132,6 +134,14 @@ struct ModelInfo {
   // The discrete adjoint for `method` (as make_forward_solver; backsolve
   // refuses SDE models).
   std::function<std::unique_ptr<AnyAdjointSolver>(const std::string& method)> make_adjoint_solver;
+  // ODE models with parameters: the hybrid model f(t, y; p) + MLP(t, y)
+  // (kernels/models/hybrid.hpp) for a network whose weights pointer is set
+  // (device memory that outlives the solver): its adjoint (gradients of the
+  // weights and of p) and its plain solver. Empty for other models.
+  std::function<std::unique_ptr<AnyAdjointSolver>(const Mlp& network, const std::string& method)>
+      make_hybrid_adjoint_solver;
+  std::function<std::unique_ptr<AnyBatchSolver>(const Mlp& network, const std::string& method)>
+      make_hybrid_solver;
 };
 
 // Typed<Model, Method> for the SDE `method` of an SDE model, behind its Any
@@ -232,6 +242,18 @@ ModelInfo make_model_info(const Model& model = Model{}) {
     info.make_adjoint_solver = [model](const std::string& method) {
       return make_ode_solver<AnyAdjointSolver, TypedAdjointSolver>(model, method);
     };
+    if constexpr (Model::n_param > 0 && !has_weights<Model>::value) {
+      info.make_hybrid_adjoint_solver = [model](const Mlp& network, const std::string& method) {
+        const models::Hybrid<Model> hybrid{model, network};
+        hybrid.validate();
+        return make_ode_solver<AnyAdjointSolver, TypedAdjointSolver>(hybrid, method);
+      };
+      info.make_hybrid_solver = [model](const Mlp& network, const std::string& method) {
+        const models::Hybrid<Model> hybrid{model, network};
+        hybrid.validate();
+        return make_ode_solver<AnyBatchSolver, TypedBatchSolver>(hybrid, method);
+      };
+    }
   }
   info.solve = [make = info.make_solver](const SolveSpec& spec, const std::vector<double>& params,
                                          const std::vector<double>& y0, int n_traj) {

@@ -1,6 +1,7 @@
 #include "kode/engine/models/neural_ode_solvers.hpp"
 
 #include <Kokkos_Core.hpp>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -53,32 +54,59 @@ std::unique_ptr<AnyBatchSolver> make_neural_ode_batch_solver(const Mlp& mlp,
   });
 }
 
-ModelInfo trained_neural_ode_info(const Mlp& mlp, const std::vector<double>& weights,
-                                  const std::vector<std::string>& state_names) {
+namespace {
+
+// A trained network's weights on the device, made once (after Kokkos is
+// initialised: the first solver is made inside the run) and kept alive by
+// every closure that hands out solvers reading them.
+struct DeviceWeights {
+  Mlp mlp;
+  std::vector<double> host;
+  std::optional<Kokkos::View<double*>> device;
+  Mlp on_device() {
+    if (!device) {
+      device.emplace(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kode::trained::weights"),
+                     host.size());
+      auto mirror = Kokkos::create_mirror_view(*device);
+      for (size_t k = 0; k < host.size(); ++k) mirror(k) = host[k];
+      Kokkos::deep_copy(*device, mirror);
+    }
+    Mlp m = mlp;
+    m.weights = device->data();
+    return m;
+  }
+};
+
+std::shared_ptr<DeviceWeights> device_weights(const Mlp& mlp, const std::vector<double>& weights,
+                                              size_t n_state, const char* what) {
   check_vector_field(mlp);
   if (weights.size() != static_cast<size_t>(mlp.n_weights()) ||
-      state_names.size() != static_cast<size_t>(mlp.in_size))
-    throw std::invalid_argument("neural_ode: weights or state names do not fit the network");
-  // The weights on the device, made once (after Kokkos is initialised) and
-  // kept alive by every closure that hands out solvers reading them.
-  struct Weights {
-    Mlp mlp;
-    std::vector<double> host;
-    std::optional<Kokkos::View<double*>> device;
-    Mlp on_device() {
-      if (!device) {
-        device.emplace(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kode::neural_ode::weights"),
-                       host.size());
-        auto mirror = Kokkos::create_mirror_view(*device);
-        for (size_t k = 0; k < host.size(); ++k) mirror(k) = host[k];
-        Kokkos::deep_copy(*device, mirror);
-      }
-      Mlp m = mlp;
-      m.weights = device->data();
-      return m;
-    }
+      n_state != static_cast<size_t>(mlp.in_size))
+    throw std::invalid_argument(std::string(what) +
+                                ": the weights or the states do not fit the network");
+  return std::make_shared<DeviceWeights>(DeviceWeights{mlp, weights, std::nullopt});
+}
+
+void add_solve(ModelInfo& info) {
+  info.solve = [make = info.make_solver](const SolveSpec& spec, const std::vector<double>& params,
+                                         const std::vector<double>& y0, int n_traj) {
+    BatchResult result;
+    make(spec.method)->solve(spec, params, y0, n_traj, result);
+    return result;
   };
-  auto shared = std::make_shared<Weights>(Weights{mlp, weights, std::nullopt});
+}
+
+[[noreturn]] std::unique_ptr<AnyForwardSensitivitySolver> no_forward(const std::string&) {
+  throw std::invalid_argument(
+      "[sensitivity] method = forward is not built for models with trained weights (use "
+      "method = adjoint)");
+}
+
+}  // namespace
+
+ModelInfo trained_neural_ode_info(const Mlp& mlp, const std::vector<double>& weights,
+                                  const std::vector<std::string>& state_names) {
+  auto shared = device_weights(mlp, weights, state_names.size(), "neural_ode");
   ModelInfo info;
   info.name = "neural_ode";
   info.n_state = mlp.in_size;
@@ -90,18 +118,29 @@ ModelInfo trained_neural_ode_info(const Mlp& mlp, const std::vector<double>& wei
   info.make_adjoint_solver = [shared](const std::string& method) {
     return make_neural_ode_adjoint_solver(shared->on_device(), method);
   };
-  info.make_forward_solver =
-      [](const std::string&) -> std::unique_ptr<AnyForwardSensitivitySolver> {
-    throw std::invalid_argument(
-        "[sensitivity] method = forward is not built for neural_ode (its gradients with "
-        "respect to the initial state come from method = adjoint)");
+  info.make_forward_solver = no_forward;
+  add_solve(info);
+  return info;
+}
+
+ModelInfo trained_hybrid_info(const ModelInfo& base, const Mlp& mlp,
+                              const std::vector<double>& weights) {
+  if (!base.make_hybrid_solver)
+    throw std::invalid_argument("model '" + base.name + "' cannot take a network correction");
+  auto shared = device_weights(mlp, weights, base.state_names.size(), base.name.c_str());
+  ModelInfo info = base;
+  info.shared_weights = true;
+  info.make_solver = [shared, make = base.make_hybrid_solver](const std::string& method) {
+    return make(shared->on_device(), method);
   };
-  info.solve = [make = info.make_solver](const SolveSpec& spec, const std::vector<double>& params,
-                                         const std::vector<double>& y0, int n_traj) {
-    BatchResult result;
-    make(spec.method)->solve(spec, params, y0, n_traj, result);
-    return result;
+  info.make_adjoint_solver = [shared,
+                              make = base.make_hybrid_adjoint_solver](const std::string& method) {
+    return make(shared->on_device(), method);
   };
+  info.make_forward_solver = no_forward;
+  info.make_hybrid_solver = nullptr;
+  info.make_hybrid_adjoint_solver = nullptr;
+  add_solve(info);
   return info;
 }
 

@@ -1,4 +1,5 @@
-// The built-in neural_ode model (kernels/models/neural_ode.hpp) for the
+// Trained networks as models: the built-in neural_ode model
+// (kernels/models/neural_ode.hpp) and hybrid models. The neural_ode for the
 // network a run builds at run time: its state count N = mlp.in_size is only
 // known then, so the solvers are made by a switch over N = 1 ..
 // max_neural_ode_states, each N compiled in its own translation unit
@@ -34,6 +35,12 @@ std::unique_ptr<AnyBatchSolver> make_neural_ode_batch_solver(const Mlp& mlp,
 // Forward sensitivities are refused (method = adjoint works).
 ModelInfo trained_neural_ode_info(const Mlp& mlp, const std::vector<double>& weights,
                                   const std::vector<std::string>& state_names);
+
+// The same for a registered ODE model plus a trained network correction
+// (kernels/models/hybrid.hpp): base's names and parameters, solvers of the
+// hybrid model.
+ModelInfo trained_hybrid_info(const ModelInfo& base, const Mlp& mlp,
+                              const std::vector<double>& weights);
 
 namespace neural_ode_detail {
 template <int N>

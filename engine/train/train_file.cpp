@@ -35,8 +35,10 @@ void write_history(ResultWriter& w, hid_t group, const TrainHistory& h) {
   w.dataset(group, "failed", H5T_NATIVE_DOUBLE, {size_of(h.failed)}, h.failed);
 }
 
+// `learnt`: the network's weights first (a hybrid model's parameters follow).
 void write_network(ResultWriter& w, const Mlp& m, std::uint64_t seed,
-                   const std::vector<double>& theta) {
+                   const std::vector<double>& learnt) {
+  const std::vector<double> theta(learnt.begin(), learnt.begin() + m.n_weights());
   Handle net = w.group(w.file(), "network");
   w.dataset(net.get(), "weights", H5T_NATIVE_DOUBLE, {size_of(theta)}, theta);
   for (int l = 0; l <= m.depth; ++l) {
@@ -107,21 +109,22 @@ void write_train_result(const std::string& path, bool overwrite, const TrainSett
       w.scalar_attribute(train.get(), "steps", H5T_NATIVE_INT64,
                          static_cast<std::int64_t>(outcome.state.step));
     }
-    if (s.learn == LearnKind::network) {
-      write_network(w, s.network, s.seed, outcome.state.theta);
-    } else {
+    if (s.has_network()) write_network(w, s.network, s.seed, outcome.state.theta);
+    if (s.model_info) {
       Handle p = w.dataset(w.file(), "params", H5T_NATIVE_DOUBLE, {size_of(outcome.model_params)},
                            outcome.model_params);
       w.string_array_attribute(p.get(), "names", s.model_info->param_names);
       std::vector<std::string> learnt;
       for (int j : s.learnt_params) learnt.push_back(s.model_info->param_names[j]);
       w.string_array_attribute(p.get(), "learnt", learnt);
-      Handle se = w.dataset(w.file(), "params_standard_error", H5T_NATIVE_DOUBLE,
-                            {size_of(outcome.standard_errors)}, outcome.standard_errors);
-      w.string_array_attribute(se.get(), "names", learnt);
-      w.string_attribute(se.get(), "method",
-                         "Gauss-Newton: s^2 (J^T J)^-1 over the training trajectories, J from "
-                         "forward sensitivities, s^2 = SSE / (observations - parameters)");
+      if (!outcome.standard_errors.empty()) {
+        Handle se = w.dataset(w.file(), "params_standard_error", H5T_NATIVE_DOUBLE,
+                              {size_of(outcome.standard_errors)}, outcome.standard_errors);
+        w.string_array_attribute(se.get(), "names", learnt);
+        w.string_attribute(se.get(), "method",
+                           "Gauss-Newton: s^2 (J^T J)^-1 over the training trajectories, J from "
+                           "forward sensitivities, s^2 = SSE / (observations - parameters)");
+      }
       Handle p0 = w.dataset(w.file(), "initial_params", H5T_NATIVE_DOUBLE,
                             {size_of(s.initial_params)}, s.initial_params);
       w.string_array_attribute(p0.get(), "names", s.model_info->param_names);

@@ -73,7 +73,7 @@ const char* final_activation_name(MlpFinalActivation a) {
 }
 
 int TrainSettings::n_learnable() const {
-  return learn == LearnKind::network ? network.n_weights() : static_cast<int>(learnt_params.size());
+  return (has_network() ? network.n_weights() : 0) + static_cast<int>(learnt_params.size());
 }
 
 TrainSettings train_settings_from_config(const Config& config, const ModelRegistry& models) {
@@ -97,32 +97,71 @@ TrainSettings train_settings_from_config(const Config& config, const ModelRegist
   const bool neural = s.model == "neural_ode";
   const std::string learn =
       choice(config, "train.learn", {"network", "params", "both"}, neural ? "network" : "params");
-  if (learn == "both")
+  s.learn = learn == "network"  ? LearnKind::network
+            : learn == "params" ? LearnKind::params
+                                : LearnKind::both;
+  if (neural && s.learn != LearnKind::network)
     throw ConfigError(config.describe("train.learn") +
-                      ": hybrid models (a model plus a network) are not built yet; use network "
-                      "(model neural_ode) or params (a registered model)");
-  s.learn = learn == "network" ? LearnKind::network : LearnKind::params;
-  if (neural != (s.learn == LearnKind::network))
-    throw ConfigError(config.describe("train.learn") + " does not fit " +
-                      config.describe("train.model") +
-                      ": model neural_ode learns its network, a registered model its params");
+                      ": model neural_ode has no parameters; it learns its network");
   const std::vector<std::string> network_keys = {
       "width", "depth", "activation", "final_activation", "time_input", "learnt_scale"};
   const std::vector<std::string> params_keys = {"parameter_scale", "learn_params"};
-  for (const std::string& k : neural ? params_keys : network_keys)
-    if (config.has("train." + k))
-      throw ConfigError(config.describe("train." + k) + " applies to " +
-                        (neural ? "train.learn = params" : "model neural_ode") + " only");
+  if (!s.has_network())
+    for (const std::string& k : network_keys)
+      if (config.has("train." + k))
+        throw ConfigError(config.describe("train." + k) +
+                          " applies to a network (train.learn = network or both) only");
+  if (!s.has_params())
+    for (const std::string& k : params_keys)
+      if (config.has("train." + k))
+        throw ConfigError(config.describe("train." + k) +
+                          " applies to train.learn = params or both only");
 
   ModelInfo neural_info;
   const ModelInfo* info = nullptr;
   if (neural) {
     if (config.keys_in("params").size() > 0)
-      throw ConfigError("[params] is for train.learn = params; model neural_ode has none");
+      throw ConfigError("[params] is for a registered model; model neural_ode has none");
     if (s.data.n_state > max_neural_ode_states)
       throw ConfigError(config.describe("train.data") + " has " + std::to_string(s.data.n_state) +
                         " states; kode builds neural ODEs of 1 to " +
                         std::to_string(max_neural_ode_states));
+    neural_info.name = "neural_ode";
+    neural_info.n_state = s.data.n_state;
+    neural_info.state_names = s.data.state_names;
+    info = &neural_info;
+  } else {
+    info = models.find(s.model);
+    if (info->sde)
+      throw ConfigError(config.describe("train.model") +
+                        " is an SDE model; kode train fits ODE models");
+    if (info->n_param == 0)
+      throw ConfigError(config.describe("train.model") +
+                        " has no parameters (for a network alone use model neural_ode)");
+    if (s.has_network() && !info->make_hybrid_adjoint_solver)
+      throw ConfigError(config.describe("train.model") +
+                        " cannot take a network correction (a model with shared weights)");
+    if (info->n_state != s.data.n_state || info->state_names != s.data.state_names)
+      throw ConfigError(config.describe("train.data") + " holds the states (" +
+                        join(s.data.state_names) + "); model '" + s.model + "' has (" +
+                        join(info->state_names) + ")");
+    s.log_params = choice(config, "train.parameter_scale", {"linear", "log"}, "linear") == "log";
+    for (const std::string& k : config.keys_in("params"))
+      if (std::find(info->param_names.begin(), info->param_names.end(), k) ==
+          info->param_names.end())
+        throw ConfigError(config.describe("params." + k) + " is not a parameter of model '" +
+                          s.model + "' (" + join(info->param_names) + ")");
+    for (const std::string& p : info->param_names) {
+      const auto v = config.number("params." + p);
+      if (!v)
+        throw ConfigError("missing key 'params." + p + "': " +
+                          (s.has_params() ? "the initial value of every parameter"
+                                          : "the value of every parameter of the hybrid model"));
+      if (!std::isfinite(*v)) throw ConfigError(config.describe("params." + p) + " must be finite");
+      s.initial_params.push_back(*v);
+    }
+  }
+  if (s.has_network()) {
     Mlp& m = s.network;
     m.in_size = m.out_size = s.data.n_state;
     m.width = static_cast<int>(integer_in(config, "train.width", 64, 1, Mlp::max_width));
@@ -139,36 +178,8 @@ TrainSettings train_settings_from_config(const Config& config, const ModelRegist
     m.time_input = config.boolean("train.time_input").value_or(false);
     m.learnt_scale = config.boolean("train.learnt_scale").value_or(false);
     m.validate();
-    neural_info.name = "neural_ode";
-    neural_info.n_state = s.data.n_state;
-    neural_info.state_names = s.data.state_names;
-    info = &neural_info;
-  } else {
-    info = models.find(s.model);
-    if (info->sde)
-      throw ConfigError(config.describe("train.model") +
-                        " is an SDE model; kode train fits ODE models");
-    if (info->n_param == 0)
-      throw ConfigError(config.describe("train.model") + " has no parameters to learn");
-    if (info->n_state != s.data.n_state || info->state_names != s.data.state_names)
-      throw ConfigError(config.describe("train.data") + " holds the states (" +
-                        join(s.data.state_names) + "); model '" + s.model + "' has (" +
-                        join(info->state_names) + ")");
-    s.log_params = choice(config, "train.parameter_scale", {"linear", "log"}, "linear") == "log";
-    for (const std::string& k : config.keys_in("params"))
-      if (std::find(info->param_names.begin(), info->param_names.end(), k) ==
-          info->param_names.end())
-        throw ConfigError(config.describe("params." + k) + " is not a parameter of model '" +
-                          s.model + "' (" + join(info->param_names) + ")");
-    for (const std::string& p : info->param_names) {
-      const auto v = config.number("params." + p);
-      if (!v)
-        throw ConfigError("missing key 'params." + p +
-                          "': the initial value of every parameter that train.learn = params "
-                          "fits");
-      if (!std::isfinite(*v)) throw ConfigError(config.describe("params." + p) + " must be finite");
-      s.initial_params.push_back(*v);
-    }
+  }
+  if (s.has_params()) {
     // [train] learn_params: the parameters fitted (default all); the others
     // keep their [params] values (e.g. the volumes of a PK model whose
     // amounts only identify the rate constants cl/v1, q/v1, q/v2).
@@ -204,8 +215,8 @@ TrainSettings train_settings_from_config(const Config& config, const ModelRegist
         if (!(s.initial_params[j] > 0))
           throw ConfigError(config.describe("params." + info->param_names[j]) +
                             " must be > 0 with train.parameter_scale = log");
-    s.model_info = info;
   }
+  if (!neural) s.model_info = info;
 
   // ---- optimisation ----
   s.steps = integer_in(config, "train.steps", 200, 1, 1000000000LL);
@@ -286,6 +297,23 @@ TrainSettings train_settings_from_config(const Config& config, const ModelRegist
   return s;
 }
 
+std::string learnt_summary(const TrainSettings& s) {
+  std::string out;
+  if (s.has_network()) {
+    const int n = s.network.n_weights();
+    out = std::to_string(n) + (n == 1 ? " weight" : " weights") + " (width " +
+          std::to_string(s.network.width) + ", depth " + std::to_string(s.network.depth) + ", " +
+          activation_name(s.network.activation) + ")";
+  }
+  if (s.has_params()) {
+    const size_t n = s.learnt_params.size();
+    if (!out.empty()) out += " + ";
+    out += std::to_string(n) + (n == 1 ? " parameter" : " parameters") +
+           (s.log_params ? " (log scale)" : "");
+  }
+  return out;
+}
+
 std::string resolved_train_text(const TrainSettings& s) {
   std::ostringstream out;
   const OptimizerSettings& o = s.optimizer;
@@ -293,14 +321,19 @@ std::string resolved_train_text(const TrainSettings& s) {
   out << "# resolved by kode train: every key with its effective value\n[train]\n";
   out << "data = " << s.data.path << "\ndataset = " << s.data.dataset << "\n";
   out << "model = " << s.model << "\n";
-  out << "learn = " << (s.learn == LearnKind::network ? "network" : "params") << "\n";
-  if (s.learn == LearnKind::network) {
+  out << "learn = "
+      << (s.learn == LearnKind::network  ? "network"
+          : s.learn == LearnKind::params ? "params"
+                                         : "both")
+      << "\n";
+  if (s.has_network()) {
     out << "width = " << s.network.width << "\ndepth = " << s.network.depth << "\n";
     out << "activation = " << activation_name(s.network.activation) << "\n";
     out << "final_activation = " << final_activation_name(s.network.final_activation) << "\n";
     out << "time_input = " << (s.network.time_input ? "true" : "false") << "\n";
     out << "learnt_scale = " << (s.network.learnt_scale ? "true" : "false") << "\n";
-  } else {
+  }
+  if (s.has_params()) {
     out << "parameter_scale = " << (s.log_params ? "log" : "linear") << "\n";
     std::vector<std::string> learnt;
     for (int j : s.learnt_params) learnt.push_back(s.model_info->param_names[j]);
@@ -331,7 +364,7 @@ std::string resolved_train_text(const TrainSettings& s) {
   out << "dtmin = " << exact(c.dtmin) << "\ndtmax = " << exact(c.dtmax) << "\n";
   out << "factormin = " << exact(c.factormin) << "\nfactormax = " << exact(c.factormax)
       << "\nsafety = " << exact(c.safety) << "\n";
-  if (s.learn == LearnKind::params) {
+  if (s.model_info) {
     out << "\n[params]\n";
     for (size_t j = 0; j < s.initial_params.size(); ++j)
       out << s.model_info->param_names[j] << " = " << exact(s.initial_params[j]) << "\n";

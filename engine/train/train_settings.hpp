@@ -26,7 +26,10 @@ namespace kode {
 // What is learnt: the weights of a neural ODE y' = MLP_theta(t, y)
 // (`network`, model neural_ode) or the named parameters of a registered
 // model, shared by every trajectory (`params`: parameter estimation).
-enum class LearnKind { network, params };
+// `both`: a registered model plus a network correction (a hybrid model,
+// kernels/models/hybrid.hpp), its weights and its parameters learnt
+// together; `network` with a registered model learns only the correction.
+enum class LearnKind { network, params, both };
 
 struct TrainSettings {
   // [train] data / dataset: the observations (the whole file is read here).
@@ -35,10 +38,10 @@ struct TrainSettings {
   LearnKind learn = LearnKind::network;
   Mlp network;             // learn = network: the architecture (weights pointer unset)
   std::uint64_t seed = 0;  // network initialisation, data split, minibatches
-  const ModelInfo* model_info = nullptr;  // learn = params (owned by the registry)
-  std::vector<double> initial_params;     // learn = params, the model's order
-  std::vector<int> learnt_params;         // learn = params: indices fitted (others fixed)
-  bool log_params = false;                // learn = params: optimise log p (p > 0)
+  const ModelInfo* model_info = nullptr;  // a registered model (owned by the registry)
+  std::vector<double> initial_params;     // its [params], the model's order
+  std::vector<int> learnt_params;         // has_params(): indices fitted (others fixed)
+  bool log_params = false;                // has_params(): optimise log p (p > 0)
 
   long long steps = 200;
   int batch = 32;  // trajectories per step (all training ones when larger)
@@ -55,7 +58,10 @@ struct TrainSettings {
   SolveSpec spec;                  // [solver] with the data's save times
 
   int n_state() const { return data.n_state; }
-  // Learnable values: network weights or model parameters.
+  bool has_network() const { return learn != LearnKind::params; }
+  bool has_params() const { return learn != LearnKind::network; }
+  bool hybrid() const { return model != "neural_ode" && has_network(); }
+  // Learnable values: network weights, then the learnt model parameters.
   int n_learnable() const;
   // The checkpoint file next to the output.
   std::string checkpoint_file() const { return output + ".checkpoint"; }
@@ -64,6 +70,10 @@ struct TrainSettings {
 // Reads and validates the config (and the data file it names). ConfigError
 // naming the key otherwise.
 TrainSettings train_settings_from_config(const Config& config, const ModelRegistry& models);
+
+// What is learnt, in words: "354 weights (width 16, depth 2, softplus)",
+// "3 parameters (log scale)", or both joined by " + " for a hybrid model.
+std::string learnt_summary(const TrainSettings& settings);
 
 // The resolved configuration (every key with its effective value) stored in
 // the output and checkpoint files; a resume requires the same text.

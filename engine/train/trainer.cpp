@@ -139,7 +139,7 @@ class Trainer {
     out.complete = true;
     out.final_validation_loss = validation_loss(state.theta, &out);
     out.model_params = objective_->model_params(state.theta);
-    if (s_.learn == LearnKind::params) {
+    if (s_.has_params() && !s_.has_network()) {
       // One forward-sensitivity solve over every training trajectory, the
       // same on every rank (no communication, so no rank-count dependence).
       gather_inputs(split_.train, s_.data.n_save, y0_, data_);

@@ -42,69 +42,43 @@ LossSpec mse_loss(const std::vector<double>& data) {
   return loss;
 }
 
-// y' = MLP_theta(t, y): theta is the network's weight block, copied into
-// the device array the model reads before every solve.
-class NetworkObjective final : public TrainingObjective {
+// theta = [the network's weights (neural_ode, or a hybrid model's
+// correction), then the learnt model parameters (or their logs)]. The
+// weights are copied into the device array the model reads before every
+// solve; the parameters, the same for every trajectory, become each
+// trajectory's row of the batch (the fixed ones keep their [params] values).
+// A trajectory's gradient row is its dL/dweights row followed by its
+// dL/dp over the learnt parameters (times p for log parameters: d/dlog p =
+// p d/dp).
+class Objective final : public TrainingObjective {
  public:
-  explicit NetworkObjective(const TrainSettings& s)
-      : settings_(s),
-        weights_(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kode::train::weights"),
-                 s.network.n_weights()),
-        host_(Kokkos::create_mirror_view(weights_)) {
+  explicit Objective(const TrainSettings& s)
+      : settings_(s), n_weights_(s.has_network() ? s.network.n_weights() : 0) {
     Mlp mlp = s.network;
-    mlp.weights = weights_.data();
-    adjoint_ = make_neural_ode_adjoint_solver(mlp, s.spec.method);
-    forward_ = make_neural_ode_batch_solver(mlp, s.spec.method);
+    if (s.has_network()) {
+      weights_ = Kokkos::View<double*>(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kode::train::weights"), n_weights_);
+      host_ = Kokkos::create_mirror_view(weights_);
+      mlp.weights = weights_.data();
+    }
+    const std::string& method = s.spec.method;
+    if (!s.model_info) {
+      adjoint_ = make_neural_ode_adjoint_solver(mlp, method);
+      forward_ = make_neural_ode_batch_solver(mlp, method);
+    } else if (s.has_network()) {
+      adjoint_ = s.model_info->make_hybrid_adjoint_solver(mlp, method);
+      forward_ = s.model_info->make_hybrid_solver(mlp, method);
+    } else {
+      adjoint_ = s.model_info->make_adjoint_solver(method);
+      forward_ = s.model_info->make_solver(method);
+    }
   }
-  int n_learnable() const override { return settings_.network.n_weights(); }
+  int n_learnable() const override {
+    return n_weights_ + static_cast<int>(settings_.learnt_params.size());
+  }
   std::vector<double> initial_theta() const override {
-    std::vector<double> theta(static_cast<size_t>(n_learnable()));
-    settings_.network.initialize(settings_.seed, theta.data());
-    return theta;
-  }
-  void gradients(const std::vector<double>& theta, const SolveSpec& spec,
-                 const std::vector<double>& y0, const std::vector<double>& data, int n,
-                 TrajectoryGradients& out) override {
-    upload(theta);
-    adjoint_->solve(spec, mse_loss(data), {}, y0, n, result_, settings_.adjoint_checkpoints);
-    const int nw = n_learnable();
-    collect(
-        result_, data, static_cast<int>(spec.ts.size()), settings_.n_state(), nw,
-        [&](int t, int q) { return result_.dloss_dweights[static_cast<size_t>(t) * nw + q]; }, out);
-  }
-  void predict(const std::vector<double>& theta, const SolveSpec& spec,
-               const std::vector<double>& y0, int n, BatchResult& out) override {
-    upload(theta);
-    forward_->solve(spec, {}, y0, n, out);
-  }
-  std::vector<double> model_params(const std::vector<double>&) const override { return {}; }
-
- private:
-  void upload(const std::vector<double>& theta) {
-    for (size_t k = 0; k < theta.size(); ++k) host_(k) = theta[k];
-    Kokkos::deep_copy(weights_, host_);
-  }
-  const TrainSettings& settings_;
-  Kokkos::View<double*> weights_;
-  typename Kokkos::View<double*>::HostMirror host_;
-  std::unique_ptr<AnyAdjointSolver> adjoint_;
-  std::unique_ptr<AnyBatchSolver> forward_;
-  AdjointResult result_;
-};
-
-// Parameter estimation: theta = the learnt parameters (or their logs), the
-// same for every trajectory; the others keep their initial values. A
-// trajectory's gradient row is its dloss/dp over the learnt parameters
-// (times p for log parameters: d/dlog p = p d/dp).
-class ParamsObjective final : public TrainingObjective {
- public:
-  explicit ParamsObjective(const TrainSettings& s)
-      : settings_(s),
-        adjoint_(s.model_info->make_adjoint_solver(s.spec.method)),
-        forward_(s.model_info->make_solver(s.spec.method)) {}
-  int n_learnable() const override { return static_cast<int>(settings_.learnt_params.size()); }
-  std::vector<double> initial_theta() const override {
-    std::vector<double> theta;
+    std::vector<double> theta(static_cast<size_t>(n_weights_));
+    if (n_weights_ > 0) settings_.network.initialize(settings_.seed, theta.data());
     for (int j : settings_.learnt_params) {
       const double p = settings_.initial_params[j];
       theta.push_back(settings_.log_params ? std::log(p) : p);
@@ -113,28 +87,37 @@ class ParamsObjective final : public TrainingObjective {
   }
   std::vector<double> model_params(const std::vector<double>& theta) const override {
     std::vector<double> p = settings_.initial_params;
-    for (size_t k = 0; k < theta.size(); ++k)
-      p[settings_.learnt_params[k]] = settings_.log_params ? std::exp(theta[k]) : theta[k];
+    for (size_t k = 0; k < settings_.learnt_params.size(); ++k) {
+      const double x = theta[n_weights_ + k];
+      p[settings_.learnt_params[k]] = settings_.log_params ? std::exp(x) : x;
+    }
     return p;
   }
   void gradients(const std::vector<double>& theta, const SolveSpec& spec,
                  const std::vector<double>& y0, const std::vector<double>& data, int n,
                  TrajectoryGradients& out) override {
+    upload(theta);
     const std::vector<double> p = model_params(theta);
     adjoint_->solve(spec, mse_loss(data), repeated(p, n), y0, n, result_,
                     settings_.adjoint_checkpoints);
-    const int np = static_cast<int>(p.size());
+    const int np = static_cast<int>(p.size()), nw = n_weights_;
     collect(
         result_, data, static_cast<int>(spec.ts.size()), settings_.n_state(), n_learnable(),
-        [&](int t, int k) { return column(result_.dloss_dparams, t, np, k, p); }, out);
+        [&](int t, int q) {
+          return q < nw ? result_.dloss_dweights[static_cast<size_t>(t) * nw + q]
+                        : column(result_.dloss_dparams, t, np, q - nw, p);
+        },
+        out);
   }
   void predict(const std::vector<double>& theta, const SolveSpec& spec,
                const std::vector<double>& y0, int n, BatchResult& out) override {
+    upload(theta);
     forward_->solve(spec, repeated(model_params(theta), n), y0, n, out);
   }
   std::vector<double> standard_errors(const std::vector<double>& theta, const SolveSpec& spec,
                                       const std::vector<double>& y0,
                                       const std::vector<double>& data, int n) override {
+    if (n_weights_ > 0) return {};  // networks: no such approximation
     const std::vector<double> p = model_params(theta);
     const int np = static_cast<int>(p.size()), K = n_learnable(), N = settings_.n_state();
     const int S = static_cast<int>(spec.ts.size());
@@ -203,6 +186,11 @@ class ParamsObjective final : public TrainingObjective {
     }
     return inv;
   }
+  void upload(const std::vector<double>& theta) {
+    if (n_weights_ == 0) return;
+    for (int k = 0; k < n_weights_; ++k) host_(k) = theta[static_cast<size_t>(k)];
+    Kokkos::deep_copy(weights_, host_);
+  }
   static std::vector<double> repeated(const std::vector<double>& p, int n) {
     std::vector<double> all;
     all.reserve(p.size() * static_cast<size_t>(n));
@@ -210,6 +198,9 @@ class ParamsObjective final : public TrainingObjective {
     return all;
   }
   const TrainSettings& settings_;
+  const int n_weights_;
+  Kokkos::View<double*> weights_;
+  typename Kokkos::View<double*>::HostMirror host_;
   std::unique_ptr<AnyAdjointSolver> adjoint_;
   std::unique_ptr<AnyBatchSolver> forward_;
   AdjointResult result_;
@@ -218,8 +209,7 @@ class ParamsObjective final : public TrainingObjective {
 }  // namespace
 
 std::unique_ptr<TrainingObjective> make_training_objective(const TrainSettings& settings) {
-  if (settings.learn == LearnKind::network) return std::make_unique<NetworkObjective>(settings);
-  return std::make_unique<ParamsObjective>(settings);
+  return std::make_unique<Objective>(settings);
 }
 
 }  // namespace kode

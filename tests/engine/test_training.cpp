@@ -124,6 +124,28 @@ TEST_CASE("parameter-estimation gradient (log scale, a learnt subset) equals fin
   CHECK(p == std::vector<double>{1.0, std::exp(1.0), 20.0, std::exp(2.0), 40.0});
 }
 
+TEST_CASE("hybrid model gradient (network + a learnt parameter) equals finite differences",
+          "[train]") {
+  const kode::ModelRegistry models = kode::builtin_models();
+  TrainSettings s;
+  s.data = synthetic_data(4, 2, 6);
+  s.data.state_names = {"x", "v"};
+  s.model = "damped_oscillator";
+  s.learn = kode::LearnKind::both;
+  s.model_info = models.find("damped_oscillator");
+  s.network.in_size = s.network.out_size = 2;
+  s.network.width = 3;
+  s.network.depth = 1;
+  s.network.activation = kode::MlpActivation::silu;
+  s.seed = 3;
+  s.initial_params = {0.2, 1.3};
+  s.learnt_params = {1};  // omega; zeta fixed
+  s.log_params = true;
+  s.spec = fixed_mesh(s.data, "dopri5");
+  REQUIRE(s.n_learnable() == s.network.n_weights() + 1);
+  check_against_finite_differences(s, 1e-6);
+}
+
 TEST_CASE("data split: disjoint, complete, seeded", "[train]") {
   const kode::DataSplit a = kode::split_data(100, 0.25, 3), b = kode::split_data(100, 0.25, 3);
   CHECK(a.train == b.train);
