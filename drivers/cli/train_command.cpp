@@ -130,7 +130,12 @@ int train_command(const std::vector<std::string>& args, CommandContext& context)
   run.stop_requested = &stop_flag;
   if (is_root && !quiet) run.progress = TrainProgressPrinter();
   run.write_checkpoint = [&](const TrainState& state) {
-    write_train_checkpoint(checkpoint, config_text, state);
+    try {
+      write_train_checkpoint(checkpoint, config_text, state);
+    } catch (const ConfigError& e) {
+      // Mid-run this is an I/O failure (exit 74), not bad input.
+      throw Hdf5Error(std::string("cannot write the checkpoint: ") + e.what());
+    }
   };
   if (const char* delay = std::getenv("KODE_TEST_STEP_DELAY_MS"))
     run.test_step_delay_ms = std::atoi(delay);

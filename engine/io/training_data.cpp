@@ -4,7 +4,9 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <sstream>
 
 #include "kode/engine/io/hdf5_writer.hpp"
 
@@ -79,10 +81,38 @@ TrainingData read_training_data(const std::string& path, const std::string& data
       throw ConfigError(what + ": the save times /ts of '" + path +
                         "' are not finite and strictly increasing (save time " + std::to_string(j) +
                         ")");
+  // /y0 is the state at the run's [time] t0, which must be the first save
+  // time (kode's resolved config, the root attribute `config`, says t0).
+  if (H5Aexists(file.get(), "config") > 0) {
+    const std::vector<std::string> text = read_string_array_attribute(h5, file.get(), "config");
+    std::istringstream lines(text.empty() ? std::string() : text.front());
+    std::string line, section;
+    while (std::getline(lines, line)) {
+      if (!line.empty() && line.front() == '[') section = line;
+      if (section == "[time]" && line.rfind("t0 = ", 0) == 0) {
+        const double t0 = std::strtod(line.c_str() + 5, nullptr);
+        if (t0 != d.ts.front())
+          throw ConfigError(what + ": the save times of '" + path + "' start at " +
+                            std::to_string(d.ts.front()) + ", after the t0 = " +
+                            std::to_string(t0) + " its /y0 belongs to; regenerate it with " +
+                            "save.t0 = true (or time.t0 at the first save time)");
+        break;
+      }
+    }
+  }
   for (size_t k = 0; k < d.y0.size(); ++k)
     if (!std::isfinite(d.y0[k]))
       throw ConfigError(what + ": /y0 of '" + path + "' holds a non-finite value (trajectory " +
                         std::to_string(k / static_cast<size_t>(d.n_state)) + ")");
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const std::vector<double>* v : {&d.ts, &d.y0, &d.ys}) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(v->data());
+    for (size_t k = 0; k < v->size() * sizeof(double); ++k) {
+      h ^= bytes[k];
+      h *= 1099511628211ULL;
+    }
+  }
+  d.fingerprint = h;
   return d;
 }
 

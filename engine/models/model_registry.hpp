@@ -242,7 +242,8 @@ ModelInfo make_model_info(const Model& model = Model{}) {
     info.make_adjoint_solver = [model](const std::string& method) {
       return make_ode_solver<AnyAdjointSolver, TypedAdjointSolver>(model, method);
     };
-    if constexpr (Model::n_param > 0 && !has_weights<Model>::value) {
+    if constexpr (Model::n_param > 0 && !has_weights<Model>::value &&
+                  Model::n_state <= Mlp::max_in_out) {
       info.make_hybrid_adjoint_solver = [model](const Mlp& network, const std::string& method) {
         const models::Hybrid<Model> hybrid{model, network};
         hybrid.validate();

@@ -4,8 +4,8 @@
 // Result file ([train] output):
 //   /train/loss, /train/validation_loss (NaN: not evaluated that step),
 //   /train/learning_rate, /train/gradient_norm, /train/failed  [steps]
-//      (attributes final_validation_loss, steps, seconds)
-//   learn = network: /network/weights [n_weights] (the flat layout of
+//      (attributes final_validation_loss, steps)
+//   with a network: /network/weights [n_weights] (the flat layout of
 //      kernels/neural/mlp.hpp), and per Linear layer l /network/layer_<l>/weight
 //      [out, in] and /network/layer_<l>/bias [out], /network/scale [out] with a
 //      learnt scale; attributes in_size, out_size, width, depth, activation,

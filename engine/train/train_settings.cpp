@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "kode/engine/config/problem_from_config.hpp"
@@ -51,7 +52,7 @@ void check_train_sections(const Config& config) {
     if (section != "train" && section != "solver" && section != "params")
       throw ConfigError("'" + key + "' (" + config.find(key)->origin +
                         ") is not used by kode train, which reads [train], [solver] and, for "
-                        "train.learn = params, [params]; remove it");
+                        "a registered model, [params]; remove it");
   }
 }
 
@@ -140,7 +141,8 @@ TrainSettings train_settings_from_config(const Config& config, const ModelRegist
                         " has no parameters (for a network alone use model neural_ode)");
     if (s.has_network() && !info->make_hybrid_adjoint_solver)
       throw ConfigError(config.describe("train.model") +
-                        " cannot take a network correction (a model with shared weights)");
+                        " cannot take a network correction (a model with shared weights, or "
+                        "more than 16 states)");
     if (info->n_state != s.data.n_state || info->state_names != s.data.state_names)
       throw ConfigError(config.describe("train.data") + " holds the states (" +
                         join(s.data.state_names) + "); model '" + s.model + "' has (" +
@@ -319,6 +321,10 @@ std::string resolved_train_text(const TrainSettings& s) {
   const OptimizerSettings& o = s.optimizer;
   const StepSizeControl& c = s.spec.control;
   out << "# resolved by kode train: every key with its effective value\n[train]\n";
+  char fingerprint[32];
+  std::snprintf(fingerprint, sizeof(fingerprint), "%016llx",
+                static_cast<unsigned long long>(s.data.fingerprint));
+  out << "# the data: " << s.data.n_traj << " trajectories, fingerprint " << fingerprint << "\n";
   out << "data = " << s.data.path << "\ndataset = " << s.data.dataset << "\n";
   out << "model = " << s.model << "\n";
   out << "learn = "

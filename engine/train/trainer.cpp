@@ -106,7 +106,7 @@ class Trainer {
     for (long long step = state.step; step < s_.steps; ++step) {
       if (stop_requested()) {
         require_identical(state, o_.comm);
-        if (rank_ == 0 && o_.write_checkpoint) o_.write_checkpoint(state);
+        write_checkpoint(state);
         out.steps_this_run = step - first_step;
         out.seconds = seconds_since(t_start);
         return out;
@@ -132,7 +132,7 @@ class Trainer {
       if (s_.checkpoint_every > 0 && state.step % s_.checkpoint_every == 0 &&
           state.step < s_.steps) {
         require_identical(state, o_.comm);
-        if (rank_ == 0 && o_.write_checkpoint) o_.write_checkpoint(state);
+        write_checkpoint(state);
       }
     }
     require_identical(state, o_.comm);
@@ -153,6 +153,14 @@ class Trainer {
 
  private:
   static double nan() { return std::numeric_limits<double>::quiet_NaN(); }
+
+  // Rank 0 writes; a failure there is every rank's error (no rank left
+  // waiting in the next step's collective).
+  void write_checkpoint(const TrainState& state) const {
+    on_rank0_for_all(o_.comm, [&] {
+      if (o_.write_checkpoint) o_.write_checkpoint(state);
+    });
+  }
 
   bool stop_requested() const {
     int flag = o_.stop_requested && *o_.stop_requested != 0 ? 1 : 0;

@@ -81,7 +81,8 @@ struct TrainRunOptions {
   const volatile std::sig_atomic_t* stop_requested = nullptr;  // checked every step
   std::function<void(const TrainProgress&)> progress;          // rank 0, every step
   // Called on rank 0 every checkpoint_every steps and when stopping, with a
-  // state identical on every rank (checked).
+  // state identical on every rank (checked); what it throws is thrown on
+  // every rank.
   std::function<void(const TrainState&)> write_checkpoint;
   int test_step_delay_ms = 0;  // tests: slows each step down (KODE_TEST_STEP_DELAY_MS)
 };

@@ -23,15 +23,21 @@ void collect(const AdjointResult& r, const std::vector<double>& data, int n_save
   out.gradient.assign(static_cast<size_t>(out.n) * n_learnable, 0.0);
   const size_t per_traj = static_cast<size_t>(n_save) * n_state;
   for (int t = 0; t < out.n; ++t) {
-    const bool ok = r.status[t] == 0 && r.gradient_ok[t] != 0 && std::isfinite(r.loss[t]);
-    if (!ok) continue;
+    bool ok = r.status[t] == 0 && r.gradient_ok[t] != 0 && std::isfinite(r.loss[t]);
+    double* g = &out.gradient[static_cast<size_t>(t) * n_learnable];
+    for (int q = 0; ok && q < n_learnable; ++q) {
+      g[q] = row(t, q);
+      ok = std::isfinite(g[q]);  // one non-finite row would poison every update
+    }
+    if (!ok) {
+      for (int q = 0; q < n_learnable; ++q) g[q] = 0.0;
+      continue;
+    }
     out.ok[t] = 1;
     out.loss[t] = r.loss[t];
     double count = 0;
     for (size_t k = 0; k < per_traj; ++k) count += std::isfinite(data[t * per_traj + k]) ? 1 : 0;
     out.observed[t] = count;
-    double* g = &out.gradient[static_cast<size_t>(t) * n_learnable];
-    for (int q = 0; q < n_learnable; ++q) g[q] = row(t, q);
   }
 }
 

@@ -21,6 +21,7 @@ namespace models {
 
 template <class Base>
 struct Hybrid {
+  static_assert(Base::n_state <= Mlp::max_in_out, "hybrid: the network has at most 16 states");
   static constexpr const char* name = Base::name;
   static constexpr int n_state = Base::n_state, n_param = Base::n_param;
   static constexpr const auto& state_names = Base::state_names;

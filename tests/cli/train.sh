@@ -133,7 +133,7 @@ INI
     run_kode train train.ini --train.model=damped_oscillator --train.learn=params \
       --train.learn_params="list(omega)" --train.width=4 2>/dev/null
     expect_rc 2
-    expect_stderr_has "train.width" "model neural_ode only"
+    expect_stderr_has "train.width" "applies to a network"
     run_kode train train.ini --train.model=damped_oscillator --train.learn=params \
       --train.learn_params="list(omega)" --params.zeta=0.1 --params.omega=0.8 \
       --train.width=16 2>/dev/null
@@ -316,7 +316,7 @@ INI
     bad "'train.activation' = 'sigmoid'" --train.activation=sigmoid
     bad "'train.validation_fraction' = '1'" --train.validation_fraction=1
     bad "'train.learn' = 'params'" --train.learn=params
-    bad "hybrid models" --train.learn=both
+    bad "model neural_ode has no parameters" --train.learn=both
     bad "'train.width' = '0'" --train.width=0
     bad "'train.depth' = '9'" --train.depth=9
     bad "'train.steps' = '0'" --train.steps=0
@@ -342,8 +342,12 @@ INI
     expect_rc 2
     expect_stderr_has "no config file"
     echo "garbage" >notdata.h5
+    # Save times after the t0 that /y0 belongs to: refused, not fitted wrongly.
+    run_kode sweep data.ini --quiet --save.ts='linspace(1, 8, 29)' --output.file=late.h5
+    expect_rc 0
     before=$(snapshot)
     bad "is not an HDF5 file" --train.data=notdata.h5
+    bad "start at 1.000000, after the t0 = 0.000000 its /y0 belongs to" --train.data=late.h5
     run_kode train train.ini --quiet
     expect_rc 0
     before=$(snapshot)

@@ -28,7 +28,7 @@ for d in ref run; do
 done
 # A smaller network and 60 steps keep the test short; each step is slowed to
 # 100 ms in the Slurm run so that the signal lands mid-run.
-ARGS=(--train.width=16 --train.steps=60 --quiet)
+ARGS=(--train.width=16 --train.steps=60 --train.curriculum_steps=30 --quiet)
 RANKS=2
 
 (cd ref && "$MPIEXEC" --allow-run-as-root --oversubscribe -n "$RANKS" \
