@@ -477,9 +477,24 @@ SensitivitySetup sensitivity_from_config(const Config& config, const ModelInfo& 
   return p;
 }
 
+std::string resolved_solver_text(const SolveSpec& s) {
+  const StepSizeControl& c = s.control;
+  std::ostringstream out;
+  out << "\n[solver]\nmethod = " << s.method << "\n";
+  out << "controller = " << (c.adaptive ? "pid" : "constant") << "\n";
+  if (c.dt0 > 0) out << "dt0 = " << exact(c.dt0) << "\n";
+  out << "rtol = " << exact(c.rtol) << "\natol = " << exact(c.atol) << "\n";
+  out << "max_steps = " << c.max_steps << "\n";
+  out << "pcoeff = " << exact(c.pcoeff) << "\nicoeff = " << exact(c.icoeff)
+      << "\ndcoeff = " << exact(c.dcoeff) << "\n";
+  out << "dtmin = " << exact(c.dtmin) << "\ndtmax = " << exact(c.dtmax) << "\n";
+  out << "factormin = " << exact(c.factormin) << "\nfactormax = " << exact(c.factormax)
+      << "\nsafety = " << exact(c.safety) << "\n";
+  return out.str();
+}
+
 std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
                                 const ObservationNoise& observation, const Config& config) {
-  const StepSizeControl& c = s.control;
   std::ostringstream out;
   out << "# resolved by kode: every key with its effective value\n";
   out << "[model]\nname = " << model.name << "\n";
@@ -495,16 +510,7 @@ std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
   out << "t1 = " << (config.boolean("save.t1").value_or(!has_ts) ? "true" : "false") << "\n";
   out << "steps = " << (s.save_steps ? "true" : "false") << "\n";
   out << "dense = " << (s.dense ? "true" : "false") << "\n";
-  out << "\n[solver]\nmethod = " << s.method << "\n";
-  out << "controller = " << (c.adaptive ? "pid" : "constant") << "\n";
-  if (c.dt0 > 0) out << "dt0 = " << exact(c.dt0) << "\n";
-  out << "rtol = " << exact(c.rtol) << "\natol = " << exact(c.atol) << "\n";
-  out << "max_steps = " << c.max_steps << "\n";
-  out << "pcoeff = " << exact(c.pcoeff) << "\nicoeff = " << exact(c.icoeff)
-      << "\ndcoeff = " << exact(c.dcoeff) << "\n";
-  out << "dtmin = " << exact(c.dtmin) << "\ndtmax = " << exact(c.dtmax) << "\n";
-  out << "factormin = " << exact(c.factormin) << "\nfactormax = " << exact(c.factormax)
-      << "\nsafety = " << exact(c.safety) << "\n";
+  out << resolved_solver_text(s);
   if (model.sde) {
     out << "\n[noise]\nseed = " << s.noise.seed << "\n";
     out << "tree_tol = " << exact(brownian_tree_tol(s.t0, s.t1, s.noise)) << "\n";

@@ -99,6 +99,10 @@ std::string resolved_sensitivity_text(const SensitivitySetup& sensitivity);
 void validate_solve_spec_from_config(const SolveSpec& spec, const ModelInfo& model,
                                      const Config& config);
 
+// The [solver] section of the resolved config (method, step-size control),
+// shared by kode solve/sweep and kode train.
+std::string resolved_solver_text(const SolveSpec& spec);
+
 // The [model], [time], [save], [solver] and [noise] sections of the resolved
 // config (every key with its effective value).
 std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& spec,

@@ -325,12 +325,7 @@ std::vector<double> read_loss_data(const std::string& path, const std::string& d
                                    const std::string& what) {
   QuietHdf5Errors quiet;
   const Hdf5Calls h5(path);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw ConfigError(what + ": cannot read '" + path + "': " + std::strerror(errno));
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    throw ConfigError(what + ": '" + path + "' is not an HDF5 file");
-  Handle file = h5.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
+  Handle file = hdf5::open_for_reading(h5, what);
   for (const std::string& name : {std::string("ts"), std::string("ys"), dataset})
     if (H5Lexists(file.get(), name.c_str(), H5P_DEFAULT) <= 0)
       throw ConfigError(what + ": '" + path + "' has no /" + name +
@@ -382,11 +377,7 @@ std::vector<double> read_loss_data(const std::string& path, const std::string& d
 StoredDenseOutput read_dense_output(const std::string& path, int traj) {
   QuietHdf5Errors quiet;
   const Hdf5Calls h5(path);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw ConfigError("cannot read '" + path + "': " + std::strerror(errno));
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw ConfigError("'" + path + "' is not an HDF5 file");
-  Handle file = h5.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
+  Handle file = hdf5::open_for_reading(h5, "");
 
   if (H5Lexists(file.get(), "dense", H5P_DEFAULT) <= 0)
     throw ConfigError("'" + path +

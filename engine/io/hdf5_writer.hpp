@@ -7,8 +7,10 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <sys/stat.h>
 
 #include <Kokkos_Core.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -126,6 +128,21 @@ inline Handle simple_space(const Hdf5Calls& h5, const std::vector<hsize_t>& dims
   if (dims.empty()) return h5.handle(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate(scalar)");
   return h5.handle(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
                    "H5Screate_simple");
+}
+
+// ---- reader ----
+
+// An existing HDF5 file opened read-only, or ConfigError (input files are
+// user input) when it is missing or not HDF5; `what` (the config key, or
+// "") leads the message.
+inline Handle open_for_reading(const Hdf5Calls& h5, const std::string& what) {
+  const std::string& path = h5.path();
+  const std::string lead = what.empty() ? std::string() : what + ": ";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw ConfigError(lead + "cannot read '" + path + "': " + std::strerror(errno));
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw ConfigError(lead + "'" + path + "' is not an HDF5 file");
+  return h5.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
 }
 
 // ---- writer ----

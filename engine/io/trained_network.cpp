@@ -1,10 +1,5 @@
 #include "kode/engine/io/trained_network.hpp"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "kode/engine/io/hdf5_writer.hpp"
 
 namespace kode {
@@ -20,12 +15,7 @@ using hdf5::read_string_array_attribute;
 TrainedNetwork read_trained_network(const std::string& path, const std::string& what) {
   QuietHdf5Errors quiet;
   const Hdf5Calls h5(path);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw ConfigError(what + ": cannot read '" + path + "': " + std::strerror(errno));
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    throw ConfigError(what + ": '" + path + "' is not an HDF5 file");
-  Handle file = h5.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
+  Handle file = hdf5::open_for_reading(h5, what);
   for (const char* name : {"network", "network/weights", "validation/ys_predicted"})
     if (H5Lexists(file.get(), name, H5P_DEFAULT) <= 0)
       throw ConfigError(what + ": '" + path + "' has no /" + name +

@@ -1,11 +1,7 @@
 #include "kode/engine/io/training_data.hpp"
 
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <sstream>
 
 #include "kode/engine/io/hdf5_writer.hpp"
@@ -23,12 +19,7 @@ TrainingData read_training_data(const std::string& path, const std::string& data
                                 const std::string& what) {
   QuietHdf5Errors quiet;
   const Hdf5Calls h5(path);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw ConfigError(what + ": cannot read '" + path + "': " + std::strerror(errno));
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    throw ConfigError(what + ": '" + path + "' is not an HDF5 file");
-  Handle file = h5.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen");
+  Handle file = hdf5::open_for_reading(h5, what);
   const auto exists = [&](const char* name) {
     return H5Lexists(file.get(), name, H5P_DEFAULT) > 0;
   };
@@ -104,15 +95,8 @@ TrainingData read_training_data(const std::string& path, const std::string& data
     if (!std::isfinite(d.y0[k]))
       throw ConfigError(what + ": /y0 of '" + path + "' holds a non-finite value (trajectory " +
                         std::to_string(k / static_cast<size_t>(d.n_state)) + ")");
-  std::uint64_t h = 1469598103934665603ULL;
-  for (const std::vector<double>* v : {&d.ts, &d.y0, &d.ys}) {
-    const auto* bytes = reinterpret_cast<const unsigned char*>(v->data());
-    for (size_t k = 0; k < v->size() * sizeof(double); ++k) {
-      h ^= bytes[k];
-      h *= 1099511628211ULL;
-    }
-  }
-  d.fingerprint = h;
+  d.fingerprint = fingerprint_basis;
+  for (const std::vector<double>* v : {&d.ts, &d.y0, &d.ys}) add_to_fingerprint(d.fingerprint, *v);
   return d;
 }
 

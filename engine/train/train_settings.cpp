@@ -319,7 +319,6 @@ std::string learnt_summary(const TrainSettings& s) {
 std::string resolved_train_text(const TrainSettings& s) {
   std::ostringstream out;
   const OptimizerSettings& o = s.optimizer;
-  const StepSizeControl& c = s.spec.control;
   out << "# resolved by kode train: every key with its effective value\n[train]\n";
   char fingerprint[32];
   std::snprintf(fingerprint, sizeof(fingerprint), "%016llx",
@@ -360,16 +359,7 @@ std::string resolved_train_text(const TrainSettings& s) {
         << "\n";
   out << "seed = " << s.seed << "\ncheckpoint_every = " << s.checkpoint_every << "\n";
   out << "checkpoints = " << s.adjoint_checkpoints << "\noutput = " << s.output << "\n";
-  out << "\n[solver]\nmethod = " << s.spec.method << "\n";
-  out << "controller = " << (c.adaptive ? "pid" : "constant") << "\n";
-  if (c.dt0 > 0) out << "dt0 = " << exact(c.dt0) << "\n";
-  out << "rtol = " << exact(c.rtol) << "\natol = " << exact(c.atol) << "\n";
-  out << "max_steps = " << c.max_steps << "\n";
-  out << "pcoeff = " << exact(c.pcoeff) << "\nicoeff = " << exact(c.icoeff)
-      << "\ndcoeff = " << exact(c.dcoeff) << "\n";
-  out << "dtmin = " << exact(c.dtmin) << "\ndtmax = " << exact(c.dtmax) << "\n";
-  out << "factormin = " << exact(c.factormin) << "\nfactormax = " << exact(c.factormax)
-      << "\nsafety = " << exact(c.safety) << "\n";
+  out << resolved_solver_text(s.spec);
   if (s.model_info) {
     out << "\n[params]\n";
     for (size_t j = 0; j < s.initial_params.size(); ++j)

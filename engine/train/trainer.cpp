@@ -36,22 +36,12 @@ std::pair<long long, long long> share(long long n, int r, int size) {
   return {n * r / size, n * (r + 1) / size};
 }
 
-// FNV-1a over the bytes of doubles: a fingerprint to compare the ranks'
-// states bit for bit.
-void fingerprint(std::uint64_t& h, const std::vector<double>& v) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(v.data());
-  for (size_t k = 0; k < v.size() * sizeof(double); ++k) {
-    h ^= bytes[k];
-    h *= 1099511628211ULL;
-  }
-}
-
 // MpiError unless every rank holds the same bits of `state`.
 void require_identical(const TrainState& state, MPI_Comm comm) {
-  std::uint64_t h = 1469598103934665603ULL ^ static_cast<std::uint64_t>(state.step);
+  std::uint64_t h = fingerprint_basis ^ static_cast<std::uint64_t>(state.step);
   for (const auto* v : {&state.theta, &state.optimizer.m, &state.optimizer.v, &state.history.loss,
                         &state.history.validation_loss})
-    fingerprint(h, *v);
+    add_to_fingerprint(h, *v);
   std::uint64_t lo = h, hi = h;
   check_mpi(MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_UINT64_T, MPI_MIN, comm),
             "MPI_Allreduce(state fingerprint)");
@@ -139,9 +129,10 @@ class Trainer {
     out.complete = true;
     out.final_validation_loss = validation_loss(state.theta, &out);
     out.model_params = objective_->model_params(state.theta);
-    if (s_.has_params() && !s_.has_network()) {
-      // One forward-sensitivity solve over every training trajectory, the
-      // same on every rank (no communication, so no rank-count dependence).
+    if (rank_ == 0 && s_.has_params() && !s_.has_network()) {
+      // One forward-sensitivity solve over every training trajectory, on
+      // rank 0 alone (it writes and prints them; no communication, so no
+      // rank-count dependence).
       gather_inputs(split_.train, s_.data.n_save, y0_, data_);
       out.standard_errors = objective_->standard_errors(
           state.theta, spec_for(s_.data.n_save), y0_, data_, static_cast<int>(split_.train.size()));

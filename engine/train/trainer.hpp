@@ -93,8 +93,9 @@ struct TrainOutcome {
   DataSplit split;
   double final_validation_loss = 0;  // NaN without validation trajectories
   std::vector<double> model_params;  // learn = params: every model parameter, learnt or fixed
-  // learn = params: standard errors of the learnt parameters (Gauss-Newton,
-  // over the training trajectories; TrainingObjective::standard_errors).
+  // learn = params, rank 0: standard errors of the learnt parameters
+  // (Gauss-Newton, over the training trajectories;
+  // TrainingObjective::standard_errors).
   std::vector<double> standard_errors;
   // Rank 0: the validation trajectories predicted with the final values,
   // [n_val][n_save][n_state], and their observations.
