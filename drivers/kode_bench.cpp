@@ -6,6 +6,8 @@
 //   kode_bench --workload W1 --method tsit5 --n 10000 [--min-seconds 1]
 //   kode_bench --workload W2 [--n 524288]
 //   kode_bench --workload OU --method euler|shark|sra1 [--adaptive] [--n 1000000]
+//   --lanes 1: one trajectory per thread (default: the build's SIMD lanes
+//   where the model and method allow; the line reports lanes=).
 //
 // W1: damped oscillator on a (zeta, omega) grid, nz = ceil(sqrt(N)) zeta
 //     values linspace(0.05, 0.95), nw = ceil(N/nz) omega values
@@ -52,12 +54,13 @@ struct Options {
   int saves = 101;        // W1 save times (the workload has 101; fewer isolates the cost of saving)
   bool adaptive = false;  // OU: PID controller instead of fixed steps
   double tree_tol = 1.0 / 4096.0;  // OU: Brownian tree tolerance
+  int lanes = 0;                   // 0: BatchSolver's default; 1: one trajectory per thread
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "kode_bench: %s\nusage: kode_bench --workload W1|W2|OU [--method NAME] [--n N] "
-               "[--min-seconds S] [--saves K] [--adaptive] [--tree-tol TOL]\n",
+               "[--min-seconds S] [--saves K] [--adaptive] [--tree-tol TOL] [--lanes 0|1]\n",
                why);
   std::exit(2);
 }
@@ -85,24 +88,27 @@ Options parse(int argc, char** argv) {
       o.saves = std::atoi(v);
     else if (a == "--tree-tol")
       o.tree_tol = std::atof(v);
+    else if (a == "--lanes")
+      o.lanes = std::atoi(v);
     else
       usage(("unknown option " + a).c_str());
   }
   if (o.workload != "W1" && o.workload != "W2" && o.workload != "OU")
     usage("workload must be W1, W2 or OU");
   if (o.n < 1) usage("--n must be >= 1");
+  if (o.lanes != 0 && o.lanes != 1) usage("--lanes must be 0 (default) or 1");
   if (o.workload == "W2") o.method = "tsit5";
   return o;
 }
 
-template <class Model, class Tableau>
-void run(const Options& o, const kode::SolveSpec& spec, const std::vector<double>& params,
-         const std::vector<double>& y0) {
+template <class Model, class Tableau, class Solver>
+void run_with(const Options& o, const kode::SolveSpec& spec, const std::vector<double>& params,
+              const std::vector<double>& y0) {
   using clock = std::chrono::steady_clock;
   const int n = static_cast<int>(o.n);
   // One solver for the process, as a long-running application holds it: its
   // buffers are allocated by the warm-up call and reused afterwards.
-  kode::BatchSolver<Model, Tableau> solver;
+  Solver solver;
   kode::BatchResult r;
   solver.solve(spec, params, y0, n, r);  // warm-up
   int reps = 0;
@@ -134,10 +140,19 @@ void run(const Options& o, const kode::SolveSpec& spec, const std::vector<double
   std::printf(
       "peer=kode workload=%s method=%s n=%ld reps=%d seconds=%.6g traj_per_s=%.6g "
       "us_per_traj=%.6g steps=%.0f attempted=%.0f accepted_per_s=%.6g attempted_per_s=%.6g "
-      "failed=%ld backend=%s checksum=%.17g\n",
+      "failed=%ld backend=%s lanes=%d checksum=%.17g\n",
       o.workload.c_str(), o.method.c_str(), o.n, reps, per_batch, n / per_batch,
       1e6 * per_batch / n, accepted, attempted, accepted / per_batch, attempted / per_batch, failed,
-      Kokkos::DefaultExecutionSpace::name(), checksum);
+      Kokkos::DefaultExecutionSpace::name(), Solver::lanes, checksum);
+}
+
+template <class Model, class Tableau>
+void run(const Options& o, const kode::SolveSpec& spec, const std::vector<double>& params,
+         const std::vector<double>& y0) {
+  if (o.lanes == 1)
+    run_with<Model, Tableau, kode::BatchSolver<Model, Tableau, 1>>(o, spec, params, y0);
+  else
+    run_with<Model, Tableau, kode::BatchSolver<Model, Tableau>>(o, spec, params, y0);
 }
 
 }  // namespace

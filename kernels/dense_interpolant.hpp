@@ -24,19 +24,23 @@ constexpr int dense_degree() {
 // number carrying forward sensitivities through the interpolant: the
 // interpolant is linear in y0, y1 and the stages, so its tangent is the
 // derivative of the interpolated state on the frozen mesh).
-template <class Tableau, int N, class T = double>
+// Time is double, or a pack of SIMD lanes (simd/integrate_lanes.hpp) with T
+// the same pack: each lane its own step.
+template <class Tableau, int N, class T = double, class Time = double>
 struct StepInterpolant {
-  double t0, dt;
+  using tableau = Tableau;
+  Time t0, dt;
   const T (&y0)[N];
   const T (&y1)[N];
   const T (&f0)[N];
   const T (&f1)[N];
   const T (&k)[Tableau::stages][N];
 
-  KOKKOS_INLINE_FUNCTION void evaluate(double theta, T (&out)[N]) const {
+  template <class Theta>
+  KOKKOS_INLINE_FUNCTION void evaluate(const Theta& theta, T (&out)[N]) const {
     if constexpr (Tableau::dense_order > 0) {
       constexpr int S = Tableau::stages;
-      double w[S];
+      Theta w[S];
       // Compile-time stage index: the weight polynomials' coefficients become
       // immediates (a runtime index would copy the coefficient table).
       static_for<0, S>([&](auto stage) {
@@ -51,9 +55,9 @@ struct StepInterpolant {
     } else {
       // Hermite basis: h00 = 2s^3-3s^2+1, h10 = s^3-2s^2+s, h01 = -2s^3+3s^2,
       // h11 = s^3-s^2.
-      const double s = theta, s2 = s * s, s3 = s2 * s;
-      const double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s;
-      const double h01 = -2 * s3 + 3 * s2, h11 = s3 - s2;
+      const Theta s = theta, s2 = s * s, s3 = s2 * s;
+      const Theta h00 = 2.0 * s3 - 3.0 * s2 + 1.0, h10 = s3 - 2.0 * s2 + s;
+      const Theta h01 = -2.0 * s3 + 3.0 * s2, h11 = s3 - s2;
       for (int i = 0; i < N; ++i)
         out[i] = h00 * y0[i] + h10 * dt * f0[i] + h01 * y1[i] + h11 * dt * f1[i];
     }

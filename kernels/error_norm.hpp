@@ -4,22 +4,24 @@
 #pragma once
 
 #include "kode/kernels/compat.hpp"
+#include "kode/kernels/lane_ops.hpp"
+#include "kode/kernels/simd/lane_pack.hpp"  // its overloads must precede the templates
 
 namespace kode {
 
 // Returns the mean square (the RMS norm squared): the controller works with it
-// directly, which keeps a square root and a division out of every step.
-template <int N>
-KOKKOS_INLINE_FUNCTION double scaled_error_mean_square(const double (&y0)[N], const double (&y1)[N],
-                                                       const double (&err)[N], double rtol,
-                                                       double atol) {
-  double sum = 0.0;
+// directly, which keeps a square root and a division out of every step. V is
+// double, or a pack of trajectories in SIMD lanes (the same operations).
+template <class V, int N>
+KOKKOS_INLINE_FUNCTION V scaled_error_mean_square(const V (&y0)[N], const V (&y1)[N],
+                                                  const V (&err)[N], double rtol, double atol) {
+  V sum = 0.0;
   for (int i = 0; i < N; ++i) {
-    const double scale = atol + rtol * math::max(math::fabs(y0[i]), math::fabs(y1[i]));
-    const double e = err[i] / scale;
+    const V scale = atol + rtol * lane_max(lane_fabs(y0[i]), lane_fabs(y1[i]));
+    const V e = err[i] / scale;
     sum += e * e;
   }
-  return sum / N;
+  return sum / static_cast<double>(N);
 }
 
 // RMS norm of v / (atol + rtol |y0|), used by the initial step selection.

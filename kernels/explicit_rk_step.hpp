@@ -16,9 +16,11 @@ namespace kode {
 // Computes stages k[1..S-1] (k[0] = f(t, y) must be filled by the caller:
 // it is the FSAL/cached derivative), the new state y1 and, for tableaus with
 // an embedded method, the error estimate err = dt * sum b_error_i k_i.
-template <class Tableau, class Model, class T, class Param, int N>
-KOKKOS_FORCEINLINE_FUNCTION void explicit_rk_step(const Model& model, const Param* p, double t,
-                                                  double dt, const T (&y)[N],
+// Time is double, or (with T and Param) a pack of trajectories in SIMD lanes
+// (simd/lane_pack.hpp), each lane its own t and dt.
+template <class Tableau, class Model, class T, class Param, int N, class Time>
+KOKKOS_FORCEINLINE_FUNCTION void explicit_rk_step(const Model& model, const Param* p, Time t,
+                                                  Time dt, const T (&y)[N],
                                                   T (&k)[Tableau::stages][N], T (&y1)[N],
                                                   T (&err)[N]) {
   constexpr int S = Tableau::stages;

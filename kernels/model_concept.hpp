@@ -21,7 +21,10 @@
 //
 // rhs and diffusion are templates so that the same code runs on doubles and
 // on dual numbers (kernels/dual.hpp): that is how sensitivities get model
-// derivatives without hand-written ones.
+// derivatives without hand-written ones. Optionally the time is a template
+// too (`template <class Time, class T, class P> rhs(Time t, ...)`, written
+// with arithmetic only): then CPU builds step several trajectories per
+// thread, one per SIMD lane (kernels/simd/), with Time, T and P a LanePack.
 //
 // Shared weights (optional; a neural vector field, kernels/models/neural_ode.hpp):
 // besides its few named per-trajectory parameters p, a model may read a block

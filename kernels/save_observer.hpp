@@ -77,8 +77,12 @@ struct SaveObserver {
     return true;
   }
 
-  // Marks the save times a trajectory never reached (it stopped early) as NaN.
+  // Marks the save times a trajectory never reached (it stopped early) as NaN;
+  // a trajectory stopped before begin() (non-finite y0 or f(t0, y0)) has no
+  // steps or dense steps recorded (the counts are otherwise never written).
   KOKKOS_INLINE_FUNCTION void finish() {
+    if (v.step_ts.extent(0) > 0 && n_step == 0) v.n_steps_saved(traj) = 0;
+    if (v.dense_ts.extent(0) > 0 && n_dense == 0) v.n_dense_steps(traj) = 0;
     if (!saving_ts()) return;
     const double nan = math::quiet_nan();
     const int n_save = static_cast<int>(v.ts.extent(0));

@@ -13,6 +13,8 @@
 #pragma once
 
 #include "kode/kernels/compat.hpp"
+#include "kode/kernels/controller_pow.hpp"
+#include "kode/kernels/lane_ops.hpp"
 
 namespace kode {
 
@@ -56,34 +58,50 @@ KOKKOS_INLINE_FUNCTION PidCoefficients pid_coefficients(const StepSizeControl& c
                          c.dcoeff / k};
 }
 
-// One PID update from the mean square ms = ||scaled error||_RMS^2, which must
-// be finite (the caller stops a trajectory on NaN/Inf first). Arithmetically
-// the same as Diffrax with inv = 1/sqrt(ms): inv^c = ms^(-c/2), so the
-// default I controller costs one pow per step and no square root or division
-// on the step's critical path.
+// The PID factor from the mean square ms = ||scaled error||_RMS^2, which must
+// be finite (the caller stops a trajectory on NaN/Inf first), and the
+// verdict `accept` (ms < 1). Arithmetically Diffrax's update with
+// inv = 1/sqrt(ms): inv^c = ms^(-c/2), so the default I controller costs one
+// power per step and no square root or division on the step's critical path.
+// Written once for a double (accept: bool) and for a pack of trajectories
+// in SIMD lanes (accept: a lane mask): the same operations in the same order,
+// so both give the same bits (controller_pow.hpp). `prev` and `prev_prev`
+// are the inverse errors of the last two accepted steps.
+template <class V, class Mask>
+KOKKOS_FORCEINLINE_FUNCTION V pid_factor(const StepSizeControl& c, const PidCoefficients& e,
+                                         const V& mean_square, const Mask& accept, V& prev,
+                                         V& prev_prev) {
+  const double coeff1 = e.coeff1, coeff2 = e.coeff2, coeff3 = e.coeff3;
+  // A zero coefficient contributes exactly 1 (Diffrax skips the power), which
+  // keeps 0^0 and inf^0 out of the arithmetic. ms = 0 gives +inf, clamped.
+  const V f1 = coeff1 == 0.0 ? V(1.0) : controller_pow(mean_square, -0.5 * coeff1);
+  const V f2 = coeff2 == 0.0 ? V(1.0) : controller_pow(prev, coeff2);
+  const V f3 = coeff3 == 0.0 ? V(1.0) : controller_pow(prev_prev, coeff3);
+  // A rejected step must shrink (factor < 1); an accepted one never shrinks.
+  const V lo = lane_select(accept, V(1.0), V(c.factormin));
+  const V hi = lane_select(accept, V(c.factormax), V(c.safety));
+  const V raw = c.safety * f1 * f2 * f3;
+  const V factor = lane_select(raw < lo, lo, lane_select(hi < raw, hi, raw));  // math::clamp
+  // The P and D terms need this step's inverse error in later steps; an
+  // exactly zero (or infinite) error carries no information and Diffrax
+  // resets it to 1.
+  if (coeff2 != 0.0 || coeff3 != 0.0) {
+    V inv = 1.0 / lane_sqrt(mean_square);
+    inv = lane_select(lane_isfinite(inv), inv, V(1.0));
+    inv = lane_select(inv == 0.0, V(1.0), inv);
+    prev_prev = lane_select(accept, prev, prev_prev);
+    prev = lane_select(accept, inv, prev);
+  }
+  return factor;
+}
+
+// One PID update of one trajectory.
 KOKKOS_FORCEINLINE_FUNCTION PidDecision pid_adapt(const StepSizeControl& c,
                                                   const PidCoefficients& e, double mean_square,
                                                   PidHistory& h) {
   const bool accept = mean_square < 1.0;
-  const double coeff1 = e.coeff1, coeff2 = e.coeff2, coeff3 = e.coeff3;
-  // A zero coefficient contributes exactly 1 (Diffrax skips the power), which
-  // keeps 0^0 and inf^0 out of the arithmetic. ms = 0 gives +inf, clamped.
-  const double f1 = coeff1 == 0.0 ? 1.0 : math::pow(mean_square, -0.5 * coeff1);
-  const double f2 = coeff2 == 0.0 ? 1.0 : math::pow(h.prev_inv_scaled_error, coeff2);
-  const double f3 = coeff3 == 0.0 ? 1.0 : math::pow(h.prev_prev_inv_scaled_error, coeff3);
-  // A rejected step must shrink (factor < 1); an accepted one never shrinks.
-  const double lo = accept ? 1.0 : c.factormin;
-  const double hi = accept ? c.factormax : c.safety;
-  const double factor = math::clamp(c.safety * f1 * f2 * f3, lo, hi);
-  // The P and D terms need this step's inverse error in later steps; an
-  // exactly zero (or infinite) error carries no information and Diffrax
-  // resets it to 1.
-  if (accept && (coeff2 != 0.0 || coeff3 != 0.0)) {
-    double inv = 1.0 / math::sqrt(mean_square);
-    if (inv == 0.0 || !math::isfinite(inv)) inv = 1.0;
-    h.prev_prev_inv_scaled_error = h.prev_inv_scaled_error;
-    h.prev_inv_scaled_error = inv;
-  }
+  const double factor =
+      pid_factor(c, e, mean_square, accept, h.prev_inv_scaled_error, h.prev_prev_inv_scaled_error);
   return PidDecision{accept, factor};
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "kode/engine/batch/batch_result.hpp"
+#include "kode/engine/batch/lane_batch_kernel.hpp"
 #include "kode/engine/batch/solve_spec.hpp"
 #include "kode/kernels/dense_interpolant.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
@@ -126,16 +127,23 @@ struct SolveBatchKernel {
 // Solves batches of one model with one method. Device Views and their host
 // mirrors persist between calls and are reallocated only when a batch needs
 // other extents, so a long-running process (or the sweep engine's chunk loop)
-// pays for allocation once, not per call.
-template <class Model, class Tableau>
+// pays for allocation once, not per call. Lanes: trajectories per thread
+// (lane_batch_kernel.hpp; 1 = SolveBatchKernel), by default the build's SIMD
+// width where the model and method allow it; every trajectory's results are
+// the same bits for every Lanes.
+template <class Model, class Tableau,
+          int Lanes = default_lanes<Model, Tableau, is_sde_method<Tableau>::value>()>
 class BatchSolver {
   static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
+  static_assert(Lanes == 1 || (KODE_HAVE_LANES && !is_sde_method<Tableau>::value),
+                "SIMD lanes: host builds and ODE methods only");
 
  public:
   using ExecSpace = Kokkos::DefaultExecutionSpace;
   using Mem = typename ExecSpace::memory_space;
   using Kernel = SolveBatchKernel<Model, Tableau, Mem>;
   static constexpr int N = Model::n_state, P = Model::n_param, D = Kernel::D;
+  static constexpr int lanes = Lanes;
 
   explicit BatchSolver(const Model& model = Model{})
       : model_(model),
@@ -218,7 +226,20 @@ class BatchSolver {
     k.status = status_;
     k.counts = counts_;
 
-    Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+#if KODE_HAVE_LANES
+    if constexpr (Lanes > 1) {
+      using LaneKernel = SolveBatchLanesKernel<Model, Tableau, Mem, Lanes, D>;
+      SaveViews<N, Mem> without_ts = k.save;
+      without_ts.ys = {};
+      const LaneKernel lk{k.model,  k.params, k.y0, k.save, without_ts, k.y_final,
+                          k.status, k.counts, k.t0, k.t1,   k.control,  n_traj};
+      Kokkos::parallel_for(kernel_label_,
+                           Kokkos::RangePolicy<ExecSpace>(0, LaneKernel::n_blocks(n_traj)), lk);
+    } else
+#endif
+    {
+      Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+    }
     Kokkos::fence();
 
     // Copy back, transposing to row-major [traj][...] order.

@@ -20,8 +20,9 @@ struct GeometricBrownianMotion {
   static constexpr const char* state_names[n_state] = {"x"};
   static constexpr const char* param_names[n_param] = {"mu", "sigma"};
 
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void rhs(double /*t*/, const T* y, const P* p, T* dy) const {
+  // Time is a template so that SIMD-lane packs of trajectories can step it.
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void rhs(Time /*t*/, const T* y, const P* p, T* dy) const {
     dy[0] = p[0] * y[0];
   }
   template <class T, class P>

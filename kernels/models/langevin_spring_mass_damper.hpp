@@ -22,8 +22,9 @@ struct LangevinSpringMassDamper {
   static constexpr const char* state_names[n_state] = {"x", "v"};
   static constexpr const char* param_names[n_param] = {"m", "c", "k", "sigma"};
 
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void rhs(double /*t*/, const T* y, const P* p, T* dy) const {
+  // Time is a template so that SIMD-lane packs of trajectories can step it.
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void rhs(Time /*t*/, const T* y, const P* p, T* dy) const {
     dy[0] = y[1];
     dy[1] = -(p[1] * y[1] + p[2] * y[0]) / p[0];
   }

@@ -14,8 +14,9 @@ struct Lorenz {
   static constexpr const char* state_names[n_state] = {"x", "y", "z"};
   static constexpr const char* param_names[n_param] = {"sigma", "rho", "beta"};
 
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void rhs(double /*t*/, const T* y, const P* p, T* dy) const {
+  // Time is a template so that SIMD-lane packs of trajectories can step it.
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void rhs(Time /*t*/, const T* y, const P* p, T* dy) const {
     dy[0] = p[0] * (y[1] - y[0]);
     dy[1] = y[0] * (p[1] - y[2]) - y[1];
     dy[2] = y[0] * y[1] - p[2] * y[2];

@@ -17,8 +17,9 @@ struct PkTwoCompartment {
   static constexpr const char* state_names[n_state] = {"depot", "central", "peripheral"};
   static constexpr const char* param_names[n_param] = {"ka", "cl", "v1", "q", "v2"};
 
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void rhs(double /*t*/, const T* y, const P* p, T* dy) const {
+  // Time is a template so that SIMD-lane packs of trajectories can step it.
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void rhs(Time /*t*/, const T* y, const P* p, T* dy) const {
     const P ka = p[0], cl = p[1], v1 = p[2], q = p[3], v2 = p[4];
     dy[0] = -ka * y[0];
     dy[1] = ka * y[0] - (cl + q) / v1 * y[1] + q / v2 * y[2];

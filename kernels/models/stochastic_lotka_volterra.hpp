@@ -23,8 +23,9 @@ struct StochasticLotkaVolterra {
   static constexpr const char* param_names[n_param] = {"alpha", "beta",    "gamma",
                                                        "delta", "sigma_x", "sigma_y"};
 
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void rhs(double /*t*/, const T* y, const P* p, T* dy) const {
+  // Time is a template so that SIMD-lane packs of trajectories can step it.
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void rhs(Time /*t*/, const T* y, const P* p, T* dy) const {
     dy[0] = p[0] * y[0] - p[1] * y[0] * y[1];
     dy[1] = p[3] * y[0] * y[1] - p[2] * y[1];
   }

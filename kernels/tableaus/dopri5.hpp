@@ -65,7 +65,9 @@ struct Dopri5 {
   // y(t0 + theta dt) = y0 + dt * sum_i dense_weight(i, theta) * k_i,
   // dense_weight(i, theta) = sum_p w[i][p] theta^p (degree 4, Horner form);
   // dense_weight(i, 0) = 0 and dense_weight(i, 1) = b(i).
-  KOKKOS_INLINE_FUNCTION static constexpr double dense_weight(int i, double theta) {
+  // Theta: double, or a pack of SIMD lanes (the same operations per lane).
+  template <class Theta>
+  KOKKOS_INLINE_FUNCTION static Theta dense_weight(int i, const Theta& theta) {
     constexpr double w[stages][5] = {
         {0.0, 1.0, -2.8535800653862835, 3.0717434641059005, -1.1270175653862835},
         {0.0, 0.0, 0.0, 0.0, 0.0},
@@ -74,7 +76,7 @@ struct Dopri5 {
         {0.0, 0.0, 2.5548038301849423, -6.399112377351017, 3.5219323679207912},
         {0.0, 0.0, -1.3744241142186024, 3.272657752246729, -1.7672812570757455},
         {0.0, 0.0, 1.3824689317781436, -3.764937863556287, 2.382468931778144}};
-    double r = w[i][4];
+    Theta r = w[i][4];
     for (int p = 3; p >= 0; --p) r = r * theta + w[i][p];
     return r;
   }

@@ -125,7 +125,9 @@ struct Dopri8 {
   // y(t0 + theta dt) = y0 + dt * sum_i dense_weight(i, theta) * k_i,
   // dense_weight(i, theta) = sum_p w[i][p] theta^p (degree 6, Horner form);
   // dense_weight(i, 0) = 0 and dense_weight(i, 1) = b(i).
-  KOKKOS_INLINE_FUNCTION static constexpr double dense_weight(int i, double theta) {
+  // Theta: double, or a pack of SIMD lanes (the same operations per lane).
+  template <class Theta>
+  KOKKOS_INLINE_FUNCTION static Theta dense_weight(int i, const Theta& theta) {
     constexpr double w[stages][7] = {{0.0, 1.0, -6.6910181737837595, 19.999006933368396,
                                       -30.061056828966645, 22.139650499809406, -6.344834939285869},
                                      {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0},
@@ -150,7 +152,7 @@ struct Dopri8 {
                                       -114.93752913770093, 116.26621857911195, -41.792348642438995},
                                      {0.0, 0.0, 2.3537586759714983, -19.008209934160803,
                                       50.255836422617605, -53.90207774663854, 20.300692582210242}};
-    double r = w[i][6];
+    Theta r = w[i][6];
     for (int p = 5; p >= 0; --p) r = r * theta + w[i][p];
     return r;
   }

@@ -99,7 +99,9 @@ struct Tsit5 {
   // y(t0 + theta dt) = y0 + dt * sum_i dense_weight(i, theta) * k_i,
   // dense_weight(i, theta) = sum_p w[i][p] theta^p (degree 4, Horner form);
   // dense_weight(i, 0) = 0 and dense_weight(i, 1) = b(i).
-  KOKKOS_INLINE_FUNCTION static constexpr double dense_weight(int i, double theta) {
+  // Theta: double, or a pack of SIMD lanes (the same operations per lane).
+  template <class Theta>
+  KOKKOS_INLINE_FUNCTION static Theta dense_weight(int i, const Theta& theta) {
     constexpr double w[stages][5] = {
         {0.0, 1.0, -2.763706197274826, 2.9132554618219126, -1.0530884977290216},
         {0.0, 0.0, 0.13169999999999998, -0.2234, 0.1017},
@@ -108,7 +110,7 @@ struct Tsit5 {
         {0.0, 0.0, 37.50931341651104, -88.1789048947664, 47.37952196281928},
         {0.0, 0.0, -27.896526289197286, 65.09189467479366, -34.87065786149661},
         {0.0, 0.0, 1.5, -4.0, 2.5}};
-    double r = w[i][4];
+    Theta r = w[i][4];
     for (int p = 3; p >= 0; --p) r = r * theta + w[i][p];
     return r;
   }

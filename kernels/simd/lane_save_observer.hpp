@@ -1,0 +1,115 @@
+// What the trajectories in the W lanes of a pack record (simd/integrate_lanes.hpp):
+// SaveObserver's records (save_observer.hpp), with one save cursor per lane.
+//
+// Save times `ts` (the common case in sweeps) are interpolated for all lanes
+// at once: each round takes, for every lane whose step holds its next save
+// time, that time, evaluates the pack's interpolant at the lanes' thetas
+// (StepInterpolant over packs: the scalar arithmetic per lane) and stores
+// each lane's value; rounds repeat while any lane has a save time left in
+// its step. The rule of which value a save time gets is
+// visit_save_times_in_step's, so the values are the scalar observer's bits.
+// Per-step records and dense output (rare in sweeps) go lane by lane through
+// the scalar SaveObserver on that lane's slice of the step.
+#pragma once
+
+#include "kode/kernels/simd/lane_pack.hpp"
+
+#if KODE_HAVE_LANES
+#include "kode/kernels/dense_interpolant.hpp"
+#include "kode/kernels/save_observer.hpp"
+
+namespace kode {
+
+template <int N, int DenseDegree, class MemorySpace, int W>
+struct LaneSaveObserver {
+  using Pack = LanePack<W>;
+  using Scalar = SaveObserver<N, DenseDegree, MemorySpace>;
+  const SaveViews<N, MemorySpace>& v;
+  // The same Views without ys: the scalar observer for step and dense records.
+  const SaveViews<N, MemorySpace>& v_without_ts;
+  double direction;
+  int traj[W] = {};
+  int next_save[W] = {};
+  int n_step[W] = {};
+  int n_dense[W] = {};
+
+  // Lane `lane` now holds trajectory `trajectory`, nothing saved yet.
+  KOKKOS_INLINE_FUNCTION void start(int lane, int trajectory) {
+    traj[lane] = trajectory;
+    next_save[lane] = n_step[lane] = n_dense[lane] = 0;
+  }
+
+  KOKKOS_INLINE_FUNCTION void begin(int lane, double t0, const double (&y0)[N]) {
+    Scalar o = scalar(lane, v);
+    o.begin(t0, y0);
+    keep(lane, o);
+  }
+
+  KOKKOS_INLINE_FUNCTION void finish(int lane) {
+    Scalar o = scalar(lane, v);
+    o.finish();
+  }
+
+  template <class Mask, class Interpolant>
+  KOKKOS_INLINE_FUNCTION void step(const Mask& stepped, const Interpolant& s) {
+    if (v.ys.extent(0) > 0) save_times(stepped, s);
+    if (v.step_ts.extent(0) > 0 || v.dense_ts.extent(0) > 0) {
+      for (int l = 0; l < W; ++l) {
+        if (!stepped[l]) continue;
+        constexpr int S = Interpolant::tableau::stages;
+        double y0[N], y1[N], f0[N], f1[N], k[S][N];
+        for (int i = 0; i < N; ++i) {
+          y0[i] = s.y0[i][l];
+          y1[i] = s.y1[i][l];
+          f0[i] = s.f0[i][l];
+          f1[i] = s.f1[i][l];
+          for (int j = 0; j < S; ++j) k[j][i] = s.k[j][i][l];
+        }
+        Scalar o = scalar(l, v_without_ts);
+        o.step(
+            StepInterpolant<typename Interpolant::tableau, N>{s.t0[l], s.dt[l], y0, y1, f0, f1, k});
+        keep(l, o);
+      }
+    }
+  }
+
+ private:
+  KOKKOS_INLINE_FUNCTION Scalar scalar(int lane, const SaveViews<N, MemorySpace>& views) const {
+    return Scalar{views, traj[lane], direction, next_save[lane], n_step[lane], n_dense[lane]};
+  }
+  KOKKOS_INLINE_FUNCTION void keep(int lane, const Scalar& o) {
+    n_step[lane] = o.n_step;
+    n_dense[lane] = o.n_dense;
+    if (o.saving_ts()) next_save[lane] = o.next_save;
+  }
+
+  // visit_save_times_in_step for every lane in `stepped`, a round per save time.
+  template <class Mask, class Interpolant>
+  KOKKOS_INLINE_FUNCTION void save_times(const Mask& stepped, const Interpolant& s) {
+    const int n_save = static_cast<int>(v.ts.extent(0));
+    const Pack t_end = s.t0 + s.dt;  // the step's end, as the scalar rule computes it
+    while (true) {
+      bool any = false, in[W];
+      Pack ts = s.t0;
+      for (int l = 0; l < W; ++l) {
+        in[l] = stepped[l] && next_save[l] < n_save &&
+                direction * (v.ts(next_save[l]) - t_end[l]) <= 0.0;
+        if (in[l]) ts.set(l, v.ts(next_save[l]));
+        any = any || in[l];
+      }
+      if (!any) return;
+      Pack y[N];
+      s.evaluate((ts - s.t0) / s.dt, y);
+      for (int l = 0; l < W; ++l) {
+        if (!in[l]) continue;
+        const bool at_end = ts[l] == t_end[l], at_start = ts[l] == s.t0[l];
+        for (int i = 0; i < N; ++i)
+          v.ys(traj[l], next_save[l], i) = at_end ? s.y1[i][l] : at_start ? s.y0[i][l] : y[i][l];
+        ++next_save[l];
+      }
+    }
+  }
+};
+
+}  // namespace kode
+#endif  // KODE_HAVE_LANES

@@ -1,0 +1,180 @@
+// SIMD lanes (kernels/simd/): a batch solved with W trajectories per thread
+// must give every trajectory the bits of the one-trajectory kernel -- states,
+// save times, step and dense records, counts and statuses -- for every ODE
+// method, adaptive and constant steps, both directions of time, and batches
+// whose trajectories end at different steps and for different reasons (lanes
+// refill mid-pack), with partial packs and partial blocks.
+#include <catch2/catch_template_test_macros.hpp>
+#include <catch2/catch_test_macros.hpp>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "kode/engine/batch/solve_batch.hpp"
+#include "kode/engine/solvers/method_lists.hpp"
+#include "kode/kernels/models/damped_oscillator.hpp"
+#include "kode/kernels/models/lorenz.hpp"
+#include "kode/kernels/models/neural_ode.hpp"
+
+#if KODE_HAVE_LANES
+namespace {
+
+using kode::models::DampedOscillator;
+using kode::models::Lorenz;
+
+std::uint64_t bits(double x) {
+  std::uint64_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+}
+
+// Field by field, bit for bit (NaN payloads included), naming what differs.
+void require_same_bits(const kode::BatchResult& a, const kode::BatchResult& b) {
+  auto same = [](const std::vector<double>& x, const std::vector<double>& y, const char* what) {
+    INFO(what);
+    REQUIRE(x.size() == y.size());
+    size_t i = 0;
+    while (i < x.size() && bits(x[i]) == bits(y[i])) ++i;
+    INFO("first difference at index " << i << ": " << (i < x.size() ? x[i] : 0.0) << " vs "
+                                      << (i < y.size() ? y[i] : 0.0));
+    REQUIRE(i == x.size());
+  };
+  REQUIRE(a.n_traj == b.n_traj);
+  for (int t = 0; t < a.n_traj; ++t) {
+    INFO("trajectory " << t << ": status " << int(a.status[t]) << " vs " << int(b.status[t])
+                       << ", steps " << a.num_steps[t] << " vs " << b.num_steps[t] << ", accepted "
+                       << a.num_accepted[t] << " vs " << b.num_accepted[t]);
+    REQUIRE(a.status[t] == b.status[t]);
+    REQUIRE(a.num_steps[t] == b.num_steps[t]);
+    REQUIRE(a.num_accepted[t] == b.num_accepted[t]);
+  }
+  same(a.ys, b.ys, "ys");
+  same(a.y_final, b.y_final, "y_final");
+  same(a.step_ts, b.step_ts, "step_ts");
+  same(a.step_ys, b.step_ys, "step_ys");
+  same(a.dense_ts, b.dense_ts, "dense_ts");
+  same(a.dense_ys, b.dense_ys, "dense_ys");
+  REQUIRE(a.num_rejected == b.num_rejected);
+  REQUIRE(a.n_steps_saved == b.n_steps_saved);
+  REQUIRE(a.n_dense_steps == b.n_dense_steps);
+}
+
+// An oscillator batch whose trajectories differ in stiffness and so in step
+// counts (lanes finish at different steps), with a few that end early: a
+// non-finite y0 (stops in begin), and y0 = 1e300 (overflows mid-run).
+void oscillator_batch(int n, std::vector<double>& p, std::vector<double>& y0) {
+  p.clear();
+  y0.clear();
+  for (int i = 0; i < n; ++i) {
+    p.push_back(0.05 + 0.9 * ((i * 37) % 101) / 100.0);  // zeta
+    p.push_back(0.5 + 8.0 * ((i * 53) % 97) / 96.0);     // omega
+    double x = 1.0 + 0.01 * i, v = 0.0;
+    if (i % 23 == 7) x = std::numeric_limits<double>::quiet_NaN();
+    if (i % 31 == 11) x = 1e300, v = -1e300;
+    y0.push_back(x);
+    y0.push_back(v);
+  }
+}
+
+kode::SolveSpec spec_for(bool adaptive, bool backward) {
+  kode::SolveSpec s;
+  s.t0 = backward ? 6.0 : 0.0;
+  s.t1 = backward ? 0.0 : 6.0;
+  const double dir = backward ? -1.0 : 1.0;
+  // Save times at t0, inside, at a step end (for constant steps) and at t1.
+  for (double u : {0.0, 0.05, 0.5, 1.0, 1.2345, 3.0, 5.999, 6.0}) s.ts.push_back(s.t0 + dir * u);
+  s.control.adaptive = adaptive;
+  s.control.dt0 = adaptive ? 0.0 : 0.05;
+  s.control.rtol = 1e-6;
+  s.control.atol = 1e-8;
+  s.control.max_steps = 600;  // enough; keeps the step and dense arrays small
+  return s;
+}
+
+template <class Model, class Method, int W>
+void compare(const kode::SolveSpec& s, const std::vector<double>& p, const std::vector<double>& y0,
+             int n) {
+  kode::BatchResult one, packed;
+  kode::BatchSolver<Model, Method, 1>().solve(s, p, y0, n, one);
+  kode::BatchSolver<Model, Method, W> lanes;
+  STATIC_REQUIRE(decltype(lanes)::lanes == W);
+  lanes.solve(s, p, y0, n, packed);
+  require_same_bits(one, packed);
+}
+
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("lanes give each trajectory the one-trajectory kernel's bits",
+                        "[simd][lanes]", kode::OdeMethods) {
+  std::vector<double> p, y0;
+  const int n = 203;  // not a multiple of any block (32 W)
+  oscillator_batch(n, p, y0);
+  for (bool adaptive : {true, false}) {
+    for (bool backward : {false, true}) {
+      INFO("adaptive " << adaptive << ", backward " << backward);
+      kode::SolveSpec s = spec_for(adaptive, backward);
+      compare<DampedOscillator, TestType, 2>(s, p, y0, n);
+      compare<DampedOscillator, TestType, 8>(s, p, y0, n);
+      s.save_steps = true;
+      s.dense = true;
+      compare<DampedOscillator, TestType, 4>(s, p, y0, n);
+    }
+  }
+}
+
+TEMPLATE_LIST_TEST_CASE("lanes stop trajectories for the same reasons at the same steps",
+                        "[simd][lanes]", kode::OdeMethods) {
+  // Lorenz from a spread of starts: chaotic, so step counts vary widely; a
+  // small max_steps stops some mid-run, a dtmin others.
+  std::vector<double> p, y0;
+  const int n = 77;
+  for (int i = 0; i < n; ++i) {
+    p.insert(p.end(), {10.0, 28.0 + (i % 5), 8.0 / 3.0});
+    y0.insert(y0.end(), {1.0 + 0.1 * i, 1.0, 1.0});
+  }
+  kode::SolveSpec s;
+  s.t0 = 0.0;
+  s.t1 = 3.0;
+  s.ts = {0.5, 1.0, 2.0, 3.0};
+  s.control.rtol = 1e-7;
+  s.control.atol = 1e-9;
+  s.control.max_steps = 150;
+  compare<Lorenz, TestType, 4>(s, p, y0, n);
+  s.control.max_steps = 4096;
+  s.control.dtmin = 2e-3;
+  compare<Lorenz, TestType, 4>(s, p, y0, n);
+  s.control.dtmin = 0.0;
+  s.control.dtmax = 0.01;
+  compare<Lorenz, TestType, 8>(s, p, y0, n);
+}
+
+TEST_CASE("lanes handle empty and tiny batches, and trajectories that end after one step",
+          "[simd][lanes]") {
+  std::vector<double> p, y0;
+  for (int n : {0, 1, 3, 9}) {
+    oscillator_batch(n, p, y0);
+    compare<DampedOscillator, kode::Tsit5, 8>(spec_for(true, false), p, y0, n);
+  }
+  kode::SolveSpec s;
+  s.t0 = 2.0;
+  s.t1 = 3.0;
+  s.ts = {2.0, 3.0};
+  s.save_steps = true;
+  oscillator_batch(5, p, y0);
+  s.control.max_steps = 1;  // every trajectory ends after one step: a refill per lane per step
+  compare<DampedOscillator, kode::Tsit5, 4>(s, p, y0, 5);
+}
+
+TEST_CASE("the default lane count", "[simd][lanes]") {
+  using Mem = Kokkos::DefaultExecutionSpace::memory_space;
+  constexpr bool host = std::is_same<Mem, Kokkos::HostSpace>::value;
+  // ODE methods of models with a templated time run in lanes on host spaces;
+  // SDE methods and rhs(double t, ...) models (the neural field) do not.
+  STATIC_REQUIRE(kode::BatchSolver<DampedOscillator, kode::Tsit5>::lanes ==
+                 (host ? KODE_SIMD_LANES : 1));
+  STATIC_REQUIRE(kode::BatchSolver<kode::models::NeuralOde<2>, kode::Tsit5>::lanes == 1);
+  STATIC_REQUIRE(kode::default_lanes<DampedOscillator, kode::Tsit5, true>() == 1);
+}
+#endif
