@@ -59,7 +59,10 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
   Pack y[N], f0[N], p[P];
   for (int i = 0; i < N; ++i) y[i] = f0[i] = Pack(0.0);
   for (int j = 0; j < P; ++j) p[j] = Pack(0.0);
-  StepCounts counts[W];
+  // Per-lane step counts in the integer lanes of a mask-typed vector, so that
+  // counting and the end-of-trajectory tests are a few vector operations per
+  // step; only a lane whose trajectory ends is handled on its own.
+  Mask steps = Pack(0.0) != 0.0, accepted = steps, rejected = steps;
   bool active[W];
   int n_active = 0;
 
@@ -92,7 +95,9 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
         f0[i].set(lane, start.f0[i]);
       }
       for (int j = 0; j < P; ++j) p[j].set(lane, pl[j]);
-      counts[lane] = start.counts;
+      steps[lane] = start.counts.num_steps;
+      accepted[lane] = start.counts.num_accepted;
+      rejected[lane] = start.counts.num_rejected;
       return true;
     }
     return false;
@@ -126,13 +131,14 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
       accept = finite & (ms < 1.0);
       factor = pid_factor(control, pid, ms, accept, prev, prev_prev);
     }
-    Mask stepped = accept & live;  // idle lanes record nothing
+    Mask f1_finite = live;
     if constexpr (Tableau::fsal) {
       for (int i = 0; i < N; ++i) f1[i] = k[S - 1][i];
     } else {
       model.rhs(t_next, y1, p, f1);
-      for (int i = 0; i < N; ++i) stepped &= lane_isfinite(f1[i]);
+      for (int i = 0; i < N; ++i) f1_finite &= lane_isfinite(f1[i]);
     }
+    const Mask stepped = accept & live & f1_finite;  // idle lanes record nothing
     if (lane_any<W>(stepped)) {
       io.step(stepped, StepInterpolant<Tableau, N, Pack, Pack>{t, dt, y, y1, k[0], f1, k});
       for (int i = 0; i < N; ++i) {
@@ -148,33 +154,26 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
       dt_abs = next;
     }
 
-    // Per lane: counts, and the lanes whose trajectory ended.
+    // Counts (a true mask lane is -1), then the lanes whose trajectory ended,
+    // in TrajectoryStepper::attempt's order of tests.
+    steps -= live;
+    accepted -= accept & live;
+    rejected -= finite & ~accept & live;
+    const Mask nonfinite = ~finite | (accept & ~f1_finite);
+    const Mask reached_t1 = stepped & (t_next == t1);
+    Mask too_small = steps & 0;
+    if (adaptive && control.dtmin > 0.0) too_small = dt_abs < control.dtmin;
+    const Mask too_many = steps >= static_cast<long long>(control.max_steps);
+    const Mask ended = live & (nonfinite | reached_t1 | too_small | too_many);
+    if (!lane_any<W>(ended)) continue;
     for (int l = 0; l < W; ++l) {
-      if (!active[l]) continue;
-      StepCounts& c = counts[l];
-      ++c.num_steps;
-      Status end = Status::success;
-      bool ended = true;
-      if (!finite[l]) {
-        end = Status::nonfinite;
-      } else {
-        if (accept[l])
-          ++c.num_accepted;
-        else
-          ++c.num_rejected;
-        if (accept[l] && !stepped[l]) {
-          end = Status::nonfinite;  // f(t1, y1) not finite
-        } else if (stepped[l] && t_next[l] == t1) {
-          end = Status::success;
-        } else if (adaptive && control.dtmin > 0.0 && dt_abs[l] < control.dtmin) {
-          end = Status::dt_min_reached;
-        } else if (c.num_steps >= control.max_steps) {
-          end = Status::max_steps_reached;
-        } else {
-          ended = false;
-        }
-      }
-      if (!ended) continue;
+      if (!ended[l]) continue;
+      const Status end = nonfinite[l]    ? Status::nonfinite
+                         : reached_t1[l] ? Status::success
+                         : too_small[l]  ? Status::dt_min_reached
+                                         : Status::max_steps_reached;
+      const StepCounts c{static_cast<int>(steps[l]), static_cast<int>(accepted[l]),
+                         static_cast<int>(rejected[l])};
       double yl[N];
       for (int i = 0; i < N; ++i) yl[i] = y[i][l];
       io.finish(l, yl, end, c);

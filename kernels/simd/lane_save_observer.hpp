@@ -32,11 +32,15 @@ struct LaneSaveObserver {
   int next_save[W] = {};
   int n_step[W] = {};
   int n_dense[W] = {};
+  // Each lane's next save time (v.ts(next_save)), or direction * inf when it
+  // has none left, so that "any save in this step?" is one vector compare.
+  Pack next_ts = 0.0;
 
   // Lane `lane` now holds trajectory `trajectory`, nothing saved yet.
   KOKKOS_INLINE_FUNCTION void start(int lane, int trajectory) {
     traj[lane] = trajectory;
     next_save[lane] = n_step[lane] = n_dense[lane] = 0;
+    refresh(lane);
   }
 
   KOKKOS_INLINE_FUNCTION void begin(int lane, double t0, const double (&y0)[N]) {
@@ -80,24 +84,25 @@ struct LaneSaveObserver {
   KOKKOS_INLINE_FUNCTION void keep(int lane, const Scalar& o) {
     n_step[lane] = o.n_step;
     n_dense[lane] = o.n_dense;
-    if (o.saving_ts()) next_save[lane] = o.next_save;
+    if (o.saving_ts()) {
+      next_save[lane] = o.next_save;
+      refresh(lane);
+    }
+  }
+  KOKKOS_INLINE_FUNCTION void refresh(int lane) {
+    const int n_save = static_cast<int>(v.ts.extent(0));
+    next_ts.set(lane,
+                next_save[lane] < n_save ? v.ts(next_save[lane]) : direction * __builtin_inf());
   }
 
   // visit_save_times_in_step for every lane in `stepped`, a round per save time.
   template <class Mask, class Interpolant>
   KOKKOS_INLINE_FUNCTION void save_times(const Mask& stepped, const Interpolant& s) {
-    const int n_save = static_cast<int>(v.ts.extent(0));
     const Pack t_end = s.t0 + s.dt;  // the step's end, as the scalar rule computes it
     while (true) {
-      bool any = false, in[W];
-      Pack ts = s.t0;
-      for (int l = 0; l < W; ++l) {
-        in[l] = stepped[l] && next_save[l] < n_save &&
-                direction * (v.ts(next_save[l]) - t_end[l]) <= 0.0;
-        if (in[l]) ts.set(l, v.ts(next_save[l]));
-        any = any || in[l];
-      }
-      if (!any) return;
+      const Mask in = stepped & (direction * (next_ts - t_end) <= 0.0);
+      if (!lane_any<W>(in)) return;
+      const Pack ts = lane_select(in, next_ts, s.t0);
       Pack y[N];
       s.evaluate((ts - s.t0) / s.dt, y);
       for (int l = 0; l < W; ++l) {
@@ -106,6 +111,7 @@ struct LaneSaveObserver {
         for (int i = 0; i < N; ++i)
           v.ys(traj[l], next_save[l], i) = at_end ? s.y1[i][l] : at_start ? s.y0[i][l] : y[i][l];
         ++next_save[l];
+        refresh(l);
       }
     }
   }

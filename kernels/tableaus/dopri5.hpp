@@ -67,7 +67,7 @@ struct Dopri5 {
   // dense_weight(i, 0) = 0 and dense_weight(i, 1) = b(i).
   // Theta: double, or a pack of SIMD lanes (the same operations per lane).
   template <class Theta>
-  KOKKOS_INLINE_FUNCTION static Theta dense_weight(int i, const Theta& theta) {
+  KOKKOS_INLINE_FUNCTION static constexpr Theta dense_weight(int i, const Theta& theta) {
     constexpr double w[stages][5] = {
         {0.0, 1.0, -2.8535800653862835, 3.0717434641059005, -1.1270175653862835},
         {0.0, 0.0, 0.0, 0.0, 0.0},

@@ -127,7 +127,7 @@ struct Dopri8 {
   // dense_weight(i, 0) = 0 and dense_weight(i, 1) = b(i).
   // Theta: double, or a pack of SIMD lanes (the same operations per lane).
   template <class Theta>
-  KOKKOS_INLINE_FUNCTION static Theta dense_weight(int i, const Theta& theta) {
+  KOKKOS_INLINE_FUNCTION static constexpr Theta dense_weight(int i, const Theta& theta) {
     constexpr double w[stages][7] = {{0.0, 1.0, -6.6910181737837595, 19.999006933368396,
                                       -30.061056828966645, 22.139650499809406, -6.344834939285869},
                                      {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0},

@@ -101,7 +101,7 @@ struct Tsit5 {
   // dense_weight(i, 0) = 0 and dense_weight(i, 1) = b(i).
   // Theta: double, or a pack of SIMD lanes (the same operations per lane).
   template <class Theta>
-  KOKKOS_INLINE_FUNCTION static Theta dense_weight(int i, const Theta& theta) {
+  KOKKOS_INLINE_FUNCTION static constexpr Theta dense_weight(int i, const Theta& theta) {
     constexpr double w[stages][5] = {
         {0.0, 1.0, -2.763706197274826, 2.9132554618219126, -1.0530884977290216},
         {0.0, 0.0, 0.13169999999999998, -0.2234, 0.1017},
