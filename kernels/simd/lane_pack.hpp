@@ -21,15 +21,20 @@
 #define KODE_HAVE_LANES 1
 #endif
 
-// The lane count a host build uses by default: the vector width in doubles
-// of the instructions the build may use (8 with AVX-512, 4 with AVX, else 2
-// but at least 4: two SSE registers per pack still overlap two trajectories'
-// latency chains). -DKODE_SIMD_LANES=W overrides it (1 turns lanes off).
+// The lane count a host build uses by default: the doubles one vector
+// register of the build's instruction set holds (8 with AVX-512, 4 with AVX,
+// 2 with SSE2, the x86-64 baseline). A pack of two or more registers per
+// value measured slower (W1, tsit5: SSE2 with 4 lanes 10.7-11.3 us per
+// trajectory against 8.5 with 2; AVX2 with 8 lanes 9.6-9.9 against 5.1-5.8
+// with 4): a step's stages then no longer fit the register file and spill.
+// -DKODE_SIMD_LANES=W overrides it (2, 4, 8 or 16; 1 turns lanes off).
 #ifndef KODE_SIMD_LANES
 #if defined(__AVX512F__)
 #define KODE_SIMD_LANES 8
-#else
+#elif defined(__AVX__)
 #define KODE_SIMD_LANES 4
+#else
+#define KODE_SIMD_LANES 2
 #endif
 #endif
 
