@@ -56,31 +56,9 @@ out=build/bench/lanes_results.txt
 
 work=build/bench/lanes
 mkdir -p "$work"
-cat >"$work/w1_sweep.ini" <<INI
-[model]
-name = damped_oscillator
-[params]
-zeta = linspace(0.05, 0.95, 1000)
-omega = linspace(0.5, 5, 1000)
-[y0]
-x = 1
-v = 0
-[time]
-t0 = 0
-t1 = 10
-[solver]
-method = tsit5
-rtol = 1e-6
-atol = 1e-8
-[save]
-ts = linspace(0, 10, 101)
-[sweep]
-design = grid
-chunk = 65536
-[output]
-file = $work/w1_sweep.h5
-save = statistics
-INI
+# shellcheck source=scripts/bench/w1_deck.sh
+. scripts/bench/w1_deck.sh
+w1_deck "$work/w1_sweep.ini" 1000 1000 "$work/w1_sweep.h5" statistics
 for rep in $(seq "$reps"); do
   for b in "${builds[@]}"; do
     flags=default

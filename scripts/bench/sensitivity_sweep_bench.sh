@@ -24,30 +24,9 @@ out=build/bench/sensitivity_sweep_results.txt
 mpi=(mpiexec --oversubscribe -n 2)
 [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
 
-cat >"$work/w1.ini" <<INI
-[model]
-name = damped_oscillator
-[params]
-zeta = linspace(0.05, 0.95, $nz)
-omega = linspace(0.5, 5, $nw)
-[y0]
-x = 1
-v = 0
-[time]
-t0 = 0
-t1 = 10
-[solver]
-method = tsit5
-rtol = 1e-6
-atol = 1e-8
-[save]
-ts = linspace(0, 10, 101)
-[sweep]
-design = grid
-chunk = 65536
-[output]
-file = $work/out.h5
-INI
+# shellcheck source=scripts/bench/w1_deck.sh
+. scripts/bench/w1_deck.sh
+w1_deck "$work/w1.ini" "$nz" "$nw" "$work/out.h5"
 
 seconds() {  # seconds ARGS...: wall time of kode sweep ARGS on 2 ranks
   local start end

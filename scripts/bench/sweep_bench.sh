@@ -26,33 +26,9 @@ kode=build/drivers/kode
 mpi=(mpiexec --oversubscribe)
 [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
 
-deck() {  # deck FILE NZ NW SAVE
-  cat >"$1" <<INI
-[model]
-name = damped_oscillator
-[params]
-zeta = linspace(0.05, 0.95, $2)
-omega = linspace(0.5, 5, $3)
-[y0]
-x = 1
-v = 0
-[time]
-t0 = 0
-t1 = 10
-[solver]
-method = tsit5
-rtol = 1e-6
-atol = 1e-8
-[save]
-ts = linspace(0, 10, 101)
-[sweep]
-design = grid
-chunk = 65536
-[output]
-file = $work/out.h5
-save = $4
-INI
-}
+# shellcheck source=scripts/bench/w1_deck.sh
+. scripts/bench/w1_deck.sh
+deck() { w1_deck "$1" "$2" "$3" "$work/out.h5" "$4"; }  # deck FILE NZ NW SAVE
 
 seconds() {  # seconds CMD...: wall time of CMD
   local start end
