@@ -87,9 +87,7 @@ struct TrajectoryStepper {
     }
     if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
     if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
-    // Steps that would end within ~100 ulp of t1 end exactly at t1 instead, so
-    // that no step (and no dense-output interval) is vanishingly short.
-    clip_tol = 100.0 * 2.220446049250313e-16 * math::max(math::fabs(t0), math::fabs(t1));
+    clip_tol = step_clip_tolerance(t0, t1);
     return true;
   }
 

@@ -31,6 +31,13 @@ KOKKOS_INLINE_FUNCTION bool all_finite(const T (&v)[N]) {
   return ok;
 }
 
+// Steps that would end within ~100 ulp of t1 end exactly at t1 instead, so
+// that no step (and no dense-output interval) is vanishingly short: the
+// tolerance every time loop (ODE, SDE, SIMD lanes) clips with.
+KOKKOS_INLINE_FUNCTION double step_clip_tolerance(double t0, double t1) {
+  return 100.0 * 2.220446049250313e-16 * math::max(math::fabs(t0), math::fabs(t1));
+}
+
 // The controller's state between steps (PID history, last verdict); the
 // settings (StepSizeControl) and the PID exponents are constants passed to
 // each call, so that the state stays a few registers (a copy of the settings

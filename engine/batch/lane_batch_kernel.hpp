@@ -78,13 +78,11 @@ struct SolveBatchLanesKernel {
   struct BlockIO {
     const SolveBatchLanesKernel& k;
     int next_traj, end;
-    LaneSaveObserver<N, DenseDegree, MemorySpace, W> saves;
-    int traj[W] = {};
+    LaneSaveObserver<N, DenseDegree, MemorySpace, W> saves;  // also each lane's trajectory
 
     KOKKOS_INLINE_FUNCTION bool next(int lane, double* p, double (&y)[N]) {
       if (next_traj >= end) return false;
       const int tr = next_traj++;
-      traj[lane] = tr;
       for (int j = 0; j < P; ++j) p[j] = k.params(tr, j);
       for (int i = 0; i < N; ++i) y[i] = k.y0(tr, i);
       saves.start(lane, tr);
@@ -100,7 +98,7 @@ struct SolveBatchLanesKernel {
     KOKKOS_INLINE_FUNCTION void finish(int lane, const double (&y)[N], Status s,
                                        const StepCounts& c) {
       saves.finish(lane);
-      const int tr = traj[lane];
+      const int tr = saves.traj[lane];
       for (int i = 0; i < N; ++i) k.y_final(tr, i) = y[i];
       k.status(tr) = static_cast<std::int8_t>(s);
       k.counts(tr, 0) = c.num_steps;

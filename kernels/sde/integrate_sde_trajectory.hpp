@@ -91,7 +91,7 @@ struct SdeStepper {
     dt_abs = control.dt0;
     if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
     if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
-    clip_tol = 100.0 * 2.220446049250313e-16 * math::max(math::fabs(t0), math::fabs(t1));
+    clip_tol = step_clip_tolerance(t0, t1);
     return true;
   }
 

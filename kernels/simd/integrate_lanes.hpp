@@ -36,6 +36,7 @@
 #include "kode/kernels/explicit_rk_step.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
 #include "kode/kernels/status.hpp"
+#include "kode/kernels/step_acceptance.hpp"
 #include "kode/kernels/step_counts.hpp"
 #include "kode/kernels/step_size_controller.hpp"
 
@@ -52,8 +53,7 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
   const double direction = t1 >= t0 ? 1.0 : -1.0;
   const bool adaptive = control.adaptive && Tableau::has_error;
   const PidCoefficients pid = pid_coefficients(control, Tableau::order);
-  // As TrajectoryStepper::begin: steps ending within ~100 ulp of t1 end at t1.
-  const double clip_tol = 100.0 * 2.220446049250313e-16 * math::max(math::fabs(t0), math::fabs(t1));
+  const double clip_tol = step_clip_tolerance(t0, t1);
 
   Pack t(t0), dt_abs(1.0), prev(1.0), prev_prev(1.0);
   Pack y[N], f0[N], p[P];
@@ -63,8 +63,6 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
   // counting and the end-of-trajectory tests are a few vector operations per
   // step; only a lane whose trajectory ends is handled on its own.
   Mask steps = Pack(0.0) != 0.0, accepted = steps, rejected = steps;
-  bool active[W];
-  int n_active = 0;
 
   // Puts the next trajectory that needs steps into `lane`; trajectories that
   // end at their start (non-finite y0 or f(t0, y0), t0 == t1, max_steps 0)
@@ -102,14 +100,11 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
     }
     return false;
   };
-  Mask live = Pack(0.0) == 0.0;  // all lanes; a lane without a trajectory left is cleared
-  for (int l = 0; l < W; ++l) {
-    active[l] = fill(l);
-    n_active += active[l] ? 1 : 0;
-    if (!active[l]) live[l] = 0;
-  }
+  // The lanes holding a trajectory; a lane is cleared when none is left for it.
+  Mask live = steps;
+  for (int l = 0; l < W; ++l) live[l] = fill(l) ? -1 : 0;
 
-  while (n_active > 0) {
+  while (lane_any<W>(live)) {
     // One attempted step on every lane (idle lanes compute on stale values,
     // which nothing reads).
     Pack t_next = t + direction * dt_abs;
@@ -177,11 +172,7 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
       double yl[N];
       for (int i = 0; i < N; ++i) yl[i] = y[i][l];
       io.finish(l, yl, end, c);
-      if (!fill(l)) {
-        active[l] = false;
-        live[l] = 0;
-        --n_active;
-      }
+      if (!fill(l)) live[l] = 0;
     }
   }
 }
