@@ -12,6 +12,7 @@
 #pragma once
 
 #include <Kokkos_Core.hpp>
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -226,20 +227,25 @@ class BatchSolver {
     k.status = status_;
     k.counts = counts_;
 
+    bool in_lanes = false;
 #if KODE_HAVE_LANES
+    // A lone trajectory runs without lanes: the pack's idle lanes would cost
+    // it 1-2 us (W1, measured with kode_bench --n 1), for the same bits.
     if constexpr (Lanes > 1) {
-      using LaneKernel = SolveBatchLanesKernel<Model, Tableau, Mem, Lanes, D>;
-      SaveViews<N, Mem> without_ts = k.save;
-      without_ts.ys = {};
-      const LaneKernel lk{k.model,  k.params, k.y0, k.save, without_ts, k.y_final,
-                          k.status, k.counts, k.t0, k.t1,   k.control,  n_traj};
-      Kokkos::parallel_for(kernel_label_,
-                           Kokkos::RangePolicy<ExecSpace>(0, LaneKernel::n_blocks(n_traj)), lk);
-    } else
-#endif
-    {
-      Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+      if (n_traj > 1) {
+        using LaneKernel = SolveBatchLanesKernel<Model, Tableau, Mem, Lanes, D>;
+        SaveViews<N, Mem> without_ts = k.save;
+        without_ts.ys = {};
+        const LaneKernel lk{k.model,  k.params, k.y0, k.save, without_ts, k.y_final,
+                            k.status, k.counts, k.t0, k.t1,   k.control,  n_traj};
+        Kokkos::parallel_for(kernel_label_,
+                             Kokkos::RangePolicy<ExecSpace>(0, LaneKernel::n_blocks(n_traj)), lk);
+        in_lanes = true;
+      }
     }
+#endif
+    if (!in_lanes)
+      Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
     Kokkos::fence();
 
     // Copy back, transposing to row-major [traj][...] order.
@@ -261,10 +267,12 @@ class BatchSolver {
     if (n_save > 0) {
       Kokkos::deep_copy(h_ys_, ys_);
       r.ys.resize(static_cast<size_t>(n_traj) * n_save * N);
-      for (int t = 0; t < n_traj; ++t)
+      for_trajectory_tiles(n_traj, [&](int begin, int end) {
         for (int j = 0; j < n_save; ++j)
           for (int i = 0; i < N; ++i)
-            r.ys[(static_cast<size_t>(t) * n_save + j) * N + i] = h_ys_(t, j, i);
+            for (int t = begin; t < end; ++t)
+              r.ys[(static_cast<size_t>(t) * n_save + j) * N + i] = h_ys_(t, j, i);
+      });
     }
     if (spec.save_steps) {
       Kokkos::deep_copy(h_step_ts_, step_ts_);
@@ -274,14 +282,16 @@ class BatchSolver {
       r.n_steps_saved.resize(n_traj);
       r.step_ts.resize(static_cast<size_t>(n_traj) * cap);
       r.step_ys.resize(static_cast<size_t>(n_traj) * cap * N);
-      for (int t = 0; t < n_traj; ++t) {
-        r.n_steps_saved[t] = h_n_steps_saved_(t);
+      for (int t = 0; t < n_traj; ++t) r.n_steps_saved[t] = h_n_steps_saved_(t);
+      for_trajectory_tiles(n_traj, [&](int begin, int end) {
         for (int s = 0; s < cap; ++s) {
-          r.step_ts[static_cast<size_t>(t) * cap + s] = h_step_ts_(t, s);
+          for (int t = begin; t < end; ++t)
+            r.step_ts[static_cast<size_t>(t) * cap + s] = h_step_ts_(t, s);
           for (int i = 0; i < N; ++i)
-            r.step_ys[(static_cast<size_t>(t) * cap + s) * N + i] = h_step_ys_(t, s, i);
+            for (int t = begin; t < end; ++t)
+              r.step_ys[(static_cast<size_t>(t) * cap + s) * N + i] = h_step_ys_(t, s, i);
         }
-      }
+      });
     }
     if (spec.dense) {
       Kokkos::deep_copy(h_dense_ts_, dense_ts_);
@@ -292,20 +302,35 @@ class BatchSolver {
       r.n_dense_steps.resize(n_traj);
       r.dense_ts.resize(static_cast<size_t>(n_traj) * cap);
       r.dense_ys.resize(static_cast<size_t>(n_traj) * (cap - 1) * (D + 1) * N);
-      for (int t = 0; t < n_traj; ++t) {
-        r.n_dense_steps[t] = h_n_dense_steps_(t);
+      for (int t = 0; t < n_traj; ++t) r.n_dense_steps[t] = h_n_dense_steps_(t);
+      for_trajectory_tiles(n_traj, [&](int begin, int end) {
         for (int s = 0; s < cap; ++s)
-          r.dense_ts[static_cast<size_t>(t) * cap + s] = h_dense_ts_(t, s);
+          for (int t = begin; t < end; ++t)
+            r.dense_ts[static_cast<size_t>(t) * cap + s] = h_dense_ts_(t, s);
         for (int s = 0; s < cap - 1; ++s)
           for (int m = 0; m <= D; ++m)
             for (int i = 0; i < N; ++i)
-              r.dense_ys[((static_cast<size_t>(t) * (cap - 1) + s) * (D + 1) + m) * N + i] =
-                  h_dense_ys_(t, s, m, i);
-      }
+              for (int t = begin; t < end; ++t)
+                r.dense_ys[((static_cast<size_t>(t) * (cap - 1) + s) * (D + 1) + m) * N + i] =
+                    h_dense_ys_(t, s, m, i);
+      });
     }
   }
 
  private:
+  // The device Views are LayoutLeft (the trajectory index fastest: coalesced
+  // on GPUs), BatchResult is row-major per trajectory. Transposing one
+  // trajectory at a time reads each value from another cache line, n_traj
+  // doubles apart: for a power-of-two chunk all in the same cache set, so
+  // every read missed (the W1 sweep, chunk 65536: 11% of the process in this
+  // copy). Tiles of 8 trajectories (a cache line of each column) use every
+  // line they read at once.
+  template <class F>
+  static void for_trajectory_tiles(int n_traj, const F& f) {
+    constexpr int tile = 8;
+    for (int begin = 0; begin < n_traj; begin += tile) f(begin, std::min(begin + tile, n_traj));
+  }
+
   // (Re)allocates `v` (uninitialised) and its host mirror when the extents differ.
   template <class View, class Mirror, class... Extents>
   void ensure(View& v, Mirror& h, const char* name, Extents... extents) {
