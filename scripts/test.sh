@@ -26,12 +26,8 @@ cmake --build build -j"$jobs"
 
 if [ "$sanitize" = 1 ]; then
   echo "== ASan+UBSan build, unit and engine tests (build-asan/)"
-  # KODE_SIMD_LANES=1: the batch solvers of the model translation units keep one
-  # trajectory per thread here, which halves this build's compile time; the
-  # lane kernels are still built and checked under the sanitizers by
-  # tests/unit/test_simd_lanes.cpp, which names its lane counts (2, 4, 8).
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKODE_SANITIZE=ON -DKODE_ENABLE_BENCHMARKS=OFF \
-    -DKODE_CHECK_HEADERS=OFF -DKODE_SIMD_LANES=1
+    -DKODE_CHECK_HEADERS=OFF
   cmake --build build-asan -j"$jobs"
   # Open MPI and Kokkos keep some allocations alive until exit by design.
   export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
