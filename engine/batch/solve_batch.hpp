@@ -229,25 +229,7 @@ class BatchSolver {
     k.status = status_;
     k.counts = counts_;
 
-    bool in_lanes = false;
-#if KODE_HAVE_LANES
-    // A lone trajectory runs without lanes: the pack's idle lanes would cost
-    // it 1-2 us (W1, measured with kode_bench --n 1), for the same bits.
-    if constexpr (Lanes > 1) {
-      if (n_traj > 1) {
-        using LaneKernel = SolveBatchLanesKernel<Model, Tableau, Mem, Lanes, D>;
-        SaveViews<N, Mem> without_ts = k.save;
-        without_ts.ys = {};
-        const LaneKernel lk{k.model,  k.params, k.y0, k.save, without_ts, k.y_final,
-                            k.status, k.counts, k.t0, k.t1,   k.control,  n_traj};
-        Kokkos::parallel_for(kernel_label_,
-                             Kokkos::RangePolicy<ExecSpace>(0, LaneKernel::n_blocks(n_traj)), lk);
-        in_lanes = true;
-      }
-    }
-#endif
-    if (!in_lanes)
-      Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+    run_kernel(k, n_traj);
     Kokkos::fence();
 
     // Copy back, transposing to row-major [traj][...] order.
@@ -320,6 +302,29 @@ class BatchSolver {
   }
 
  private:
+  // Runs the batch kernel: W trajectories per thread in SIMD lanes where the
+  // build and the method have them (lane_batch_kernel.hpp), one per thread
+  // otherwise. A lone trajectory runs without lanes: the pack's idle lanes
+  // would cost it 1-2 us (W1, measured with kode_bench --n 1), for the same
+  // bits.
+  void run_kernel(const Kernel& k, int n_traj) const {
+#if KODE_HAVE_LANES
+    if constexpr (Lanes > 1) {
+      if (n_traj > 1) {
+        using LaneKernel = SolveBatchLanesKernel<Model, Tableau, Mem, Lanes, D>;
+        SaveViews<N, Mem> without_ts = k.save;
+        without_ts.ys = {};
+        const LaneKernel lk{k.model,  k.params, k.y0, k.save, without_ts, k.y_final,
+                            k.status, k.counts, k.t0, k.t1,   k.control,  n_traj};
+        Kokkos::parallel_for(kernel_label_,
+                             Kokkos::RangePolicy<ExecSpace>(0, LaneKernel::n_blocks(n_traj)), lk);
+        return;
+      }
+    }
+#endif
+    Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+  }
+
   // The device Views are LayoutLeft (the trajectory index fastest: coalesced
   // on GPUs), BatchResult is row-major per trajectory, so the copy back
   // transposes. One trajectory at a time, every value read comes from another

@@ -1,9 +1,10 @@
 #include "kode/engine/io/training_data.hpp"
 
 #include <cmath>
-#include <cstdlib>
-#include <sstream>
+#include <optional>
 
+#include "kode/engine/config/config.hpp"
+#include "kode/engine/io/fingerprint.hpp"
 #include "kode/engine/io/hdf5_writer.hpp"
 
 namespace kode {
@@ -76,20 +77,21 @@ TrainingData read_training_data(const std::string& path, const std::string& data
   // time (kode's resolved config, the root attribute `config`, says t0).
   if (H5Aexists(file.get(), "config") > 0) {
     const std::vector<std::string> text = read_string_array_attribute(h5, file.get(), "config");
-    std::istringstream lines(text.empty() ? std::string() : text.front());
-    std::string line, section;
-    while (std::getline(lines, line)) {
-      if (!line.empty() && line.front() == '[') section = line;
-      if (section == "[time]" && line.rfind("t0 = ", 0) == 0) {
-        const double t0 = std::strtod(line.c_str() + 5, nullptr);
-        if (t0 != d.ts.front())
-          throw ConfigError(what + ": the save times of '" + path + "' start at " +
-                            std::to_string(d.ts.front()) + ", after the t0 = " +
-                            std::to_string(t0) + " its /y0 belongs to; regenerate it with " +
-                            "save.t0 = true (or time.t0 at the first save time)");
-        break;
-      }
+    Config stored;
+    std::optional<double> t0;
+    try {
+      stored.read_text(text.empty() ? std::string() : text.front(),
+                       "the config stored in '" + path + "'");
+      t0 = stored.number("time.t0");
+    } catch (const ConfigError& e) {
+      throw ConfigError(what + ": '" + path + "' holds a config attribute kode cannot read (" +
+                        e.what() + ")");
     }
+    if (t0 && *t0 != d.ts.front())
+      throw ConfigError(what + ": the save times of '" + path + "' start at " +
+                        std::to_string(d.ts.front()) + ", after the t0 = " + std::to_string(*t0) +
+                        " its /y0 belongs to; regenerate it with " +
+                        "save.t0 = true (or time.t0 at the first save time)");
   }
   for (size_t k = 0; k < d.y0.size(); ++k)
     if (!std::isfinite(d.y0[k]))

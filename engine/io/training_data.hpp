@@ -18,21 +18,10 @@ struct TrainingData {
   std::vector<double> y0;  // [n_traj][n_state]
   std::vector<double> ys;  // [n_traj][n_save][n_state] (NaN: missing observation)
   int n_traj = 0, n_save = 0, n_state = 0;
-  // FNV-1a over the bytes of ts, y0 and ys: a resume refuses other data
+  // fingerprint.hpp's hash of ts, y0 and ys: a resume refuses other data
   // behind the same file name.
   std::uint64_t fingerprint = 0;
 };
-
-// FNV-1a over the bytes of `values`, continuing from `hash` (start from
-// fingerprint_basis): a cheap check that two arrays hold the same bits.
-inline constexpr std::uint64_t fingerprint_basis = 1469598103934665603ULL;
-inline void add_to_fingerprint(std::uint64_t& hash, const std::vector<double>& values) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(values.data());
-  for (size_t k = 0; k < values.size() * sizeof(double); ++k) {
-    hash ^= bytes[k];
-    hash *= 1099511628211ULL;
-  }
-}
 
 // Reads `path`. `dataset` "" picks ys_observed when the file has it, else ys.
 // ConfigError naming `what` (the config key) when the file is missing, is

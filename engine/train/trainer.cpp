@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "kode/engine/io/fingerprint.hpp"
 #include "kode/engine/mpi/mpi_check.hpp"
 #include "kode/engine/train/training_objective.hpp"
 #include "kode/kernels/counter_rng.hpp"

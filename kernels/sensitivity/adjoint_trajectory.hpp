@@ -76,11 +76,17 @@ struct NoObserver {
   KOKKOS_INLINE_FUNCTION void step(const Interpolant&) const {}
 };
 
-// Per-trajectory buffers of the adjoint, [n_traj, C, ...] trajectory-fastest.
+// Per-trajectory buffers of the adjoint, [n_traj, C, ...], in the layout of
+// the memory space's execution space: trajectory-fastest on GPUs (LayoutLeft:
+// neighbouring threads' stores coalesce), each trajectory's slots contiguous
+// on CPUs (LayoutRight: a thread walks its own slots; trajectory-fastest
+// would put consecutive slots n_traj * sizeof(Stepper) apart, a new page per
+// accepted step at 10^4 trajectories).
 template <class Stepper, int N, class MemorySpace>
 struct AdjointWorkspace {
-  Kokkos::View<Stepper**, Kokkos::LayoutLeft, MemorySpace> checkpoints;  // [n_traj, C]
-  Kokkos::View<double***, Kokkos::LayoutLeft, MemorySpace> segment;      // [n_traj, C, N + 2]
+  using Layout = typename MemorySpace::execution_space::array_layout;
+  Kokkos::View<Stepper**, Layout, MemorySpace> checkpoints;  // [n_traj, C]
+  Kokkos::View<double***, Layout, MemorySpace> segment;      // [n_traj, C, N + 2]
   int capacity() const { return static_cast<int>(checkpoints.extent(1)); }
 };
 
