@@ -123,6 +123,13 @@ int main(int argc, char** argv) {
       seconds_per_call(min_seconds, [&] { plain.solve(spec, params, y0, n, r); });
   double steps = 0;
   for (int t = 0; t < n; ++t) steps += r.num_accepted[t];
+  // The same solve one trajectory per thread: the scalar time loop that the
+  // sensitivity paths below run (the default solve steps W trajectories per
+  // thread in SIMD lanes).
+  kode::BatchSolver<Model, Method, 1> plain_scalar;
+  kode::BatchResult r_scalar;
+  const double t_solve_scalar =
+      seconds_per_call(min_seconds, [&] { plain_scalar.solve(spec, params, y0, n, r_scalar); });
 
   kode::ForwardSensitivitySolver<Model, Method> forward;
   kode::ForwardSensitivityResult f;
@@ -185,6 +192,9 @@ int main(int argc, char** argv) {
               steps / n, Kokkos::DefaultExecutionSpace::name());
   std::printf("%-34s %12s %10s\n", "what", "s per batch", "x solve");
   std::printf("%-34s %12.4g %10.2f\n", "solve (101 save times)", t_solve, 1.0);
+  std::printf("%-34s %12.4g %10.2f   (one trajectory per thread: %d lanes -> 1)\n",
+              "solve, lanes = 1", t_solve_scalar, t_solve_scalar / t_solve,
+              kode::BatchSolver<Model, Method>::lanes);
   std::printf("%-34s %12.4g %10.2f\n", "forward sensitivities (4 tangents)", t_forward,
               t_forward / t_solve);
   std::printf("%-34s %12.4g %10.2f   (%d/%d gradients, %d trajectories over the %d slots)\n",
@@ -204,12 +214,13 @@ int main(int argc, char** argv) {
               acc_min, acc_max, dt0 > 0.0 ? std::to_string(dt0).c_str() : "Hairer");
   std::printf(
       "kode_gradient n=%d loss=%.17g g_zeta=%.17g g_omega=%.17g g_x0=%.17g g_v0=%.17g "
-      "accepted_mean=%.6g accepted_min=%d accepted_max=%d t_solve=%.6g t_forward=%.6g "
+      "accepted_mean=%.6g accepted_min=%d accepted_max=%d t_solve=%.6g t_solve_lanes1=%.6g "
+      "t_forward=%.6g "
       "t_adjoint=%.6g t_checkpointed=%.6g ok_all=%d ok_checkpointed=%d checkpoints=%d "
       "over_slots=%d max_rss_mb=%.1f\n",
       n, loss_sum, gp_sum[0], gp_sum[1], gy_sum[0], gy_sum[1], acc_sum / n, acc_min, acc_max,
-      t_solve, t_forward, t_adjoint, t_checkpointed, ok_all, ok_chk, checkpoints, over_slots,
-      max_rss_mb());
+      t_solve, t_solve_scalar, t_forward, t_adjoint, t_checkpointed, ok_all, ok_chk, checkpoints,
+      over_slots, max_rss_mb());
 
   if (!dump.empty()) {
     std::FILE* f = std::fopen(dump.c_str(), "wb");
