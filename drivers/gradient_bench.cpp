@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -158,6 +159,19 @@ int main(int argc, char** argv) {
       gy_sum[q] += a.dloss_dy0[2 * t + q];
     }
   }
+  // The same adjoint with one trajectory per thread: its time, and its bits
+  // against the lanes'.
+  kode::AdjointSolver<Model, Method, 1> adjoint_scalar;
+  kode::AdjointResult a1;
+  const double t_adjoint_scalar = seconds_per_call(
+      min_seconds, [&] { adjoint_scalar.solve(spec, loss, params, y0, n, a1, store_all); });
+  const auto same_bits = [](const std::vector<double>& x, const std::vector<double>& y) {
+    return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0;
+  };
+  const bool lanes_same_bits = same_bits(a1.loss, a.loss) &&
+                               same_bits(a1.dloss_dparams, a.dloss_dparams) &&
+                               same_bits(a1.dloss_dy0, a.dloss_dy0) &&
+                               a1.num_steps == a.num_steps && a1.slots_used == a.slots_used;
   // Kept for --dump: the checkpointed calls below reuse `a`.
   const std::vector<double> store_all_loss = a.loss, store_all_gp = a.dloss_dparams,
                             store_all_gy = a.dloss_dy0;
@@ -200,6 +214,9 @@ int main(int argc, char** argv) {
   std::printf("%-34s %12.4g %10.2f   (%d/%d gradients, %d trajectories over the %d slots)\n",
               "adjoint, store-all", t_adjoint, t_adjoint / t_solve, ok_all, n, over_slots,
               store_all);
+  std::printf("%-34s %12.4g %10.2f   (one trajectory per thread: %d lanes -> 1; bits %s)\n",
+              "adjoint, store-all, lanes = 1", t_adjoint_scalar, t_adjoint_scalar / t_solve,
+              kode::AdjointSolver<Model, Method>::lanes, lanes_same_bits ? "identical" : "DIFFER");
   std::printf("%-34s %12.4g %10.2f   (%d/%d gradients, %.0f attempts replayed each, C = %d)\n",
               "adjoint, checkpointed", t_checkpointed, t_checkpointed / t_solve, ok_chk, n,
               recomputed / n, checkpoints);
@@ -216,11 +233,12 @@ int main(int argc, char** argv) {
       "kode_gradient n=%d loss=%.17g g_zeta=%.17g g_omega=%.17g g_x0=%.17g g_v0=%.17g "
       "accepted_mean=%.6g accepted_min=%d accepted_max=%d t_solve=%.6g t_solve_lanes1=%.6g "
       "t_forward=%.6g "
-      "t_adjoint=%.6g t_checkpointed=%.6g ok_all=%d ok_checkpointed=%d checkpoints=%d "
+      "t_adjoint=%.6g t_adjoint_lanes1=%.6g t_checkpointed=%.6g ok_all=%d ok_checkpointed=%d "
+      "checkpoints=%d "
       "over_slots=%d max_rss_mb=%.1f\n",
       n, loss_sum, gp_sum[0], gp_sum[1], gy_sum[0], gy_sum[1], acc_sum / n, acc_min, acc_max,
-      t_solve, t_solve_scalar, t_forward, t_adjoint, t_checkpointed, ok_all, ok_chk, checkpoints,
-      over_slots, max_rss_mb());
+      t_solve, t_solve_scalar, t_forward, t_adjoint, t_adjoint_scalar, t_checkpointed, ok_all,
+      ok_chk, checkpoints, over_slots, max_rss_mb());
 
   if (!dump.empty()) {
     std::FILE* f = std::fopen(dump.c_str(), "wb");

@@ -14,6 +14,7 @@
 
 #include "kode/engine/batch/solve_batch.hpp"
 #include "kode/engine/batch/solve_spec.hpp"
+#include "kode/engine/sensitivity/adjoint_lanes_kernel.hpp"
 #include "kode/kernels/sensitivity/adjoint_trajectory.hpp"
 #include "kode/kernels/sensitivity/backsolve_adjoint.hpp"
 #include "kode/kernels/sensitivity/sde_adjoint_loop.hpp"
@@ -61,6 +62,8 @@ struct AdjointLoopFor<Model, Method, MemorySpace, true> {
 
 template <class Model, class Tableau, class MemorySpace>
 struct AdjointKernel {
+  using ModelType = Model;
+  using MemorySpaceType = MemorySpace;
   static constexpr int N = Model::n_state, P = Model::n_param;
   static constexpr bool sde = is_sde_method<Tableau>::value;
   using Stepper = typename AdjointLoopFor<Model, Tableau, MemorySpace>::type::State;
@@ -152,17 +155,26 @@ struct BacksolveKernel {
   }
 };
 
-template <class Model, class Tableau>
+// Lanes: trajectories per thread of the discrete adjoint
+// (adjoint_lanes_kernel.hpp; 1 = AdjointKernel, one per thread), by default
+// the build's SIMD width where the model and method allow it; gradients are
+// the same bits for every Lanes.
+template <class Model, class Tableau,
+          int Lanes = default_adjoint_lanes<Model, Tableau, is_sde_method<Tableau>::value>()>
 class AdjointSolver {
   static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
   static_assert(!is_sde_method<Tableau>::value || check_sde_model_derivatives<Model>(),
                 "kode SDE model: see kernels/model_concept.hpp");
+  static_assert(Lanes == 1 || (KODE_HAVE_LANES && !is_sde_method<Tableau>::value &&
+                               !has_vjp<Model>::value && !has_weights<Model>::value),
+                "adjoint in SIMD lanes: host builds, ODE methods, models without vjp or weights");
 
  public:
   using ExecSpace = Kokkos::DefaultExecutionSpace;
   using Mem = typename ExecSpace::memory_space;
   using Kernel = AdjointKernel<Model, Tableau, Mem>;
   static constexpr int N = Model::n_state, P = Model::n_param;
+  static constexpr int lanes = Lanes;
   static constexpr int default_checkpoints = 256;
 
   explicit AdjointSolver(const Model& model = Model{}) : model_(model), forward_(model) {}
@@ -253,7 +265,7 @@ class AdjointSolver {
       k.fields = sde_fields<Model, Tableau>(model_, spec);
       k.noise_key = brownian_key(spec);
     }
-    Kokkos::parallel_for(label + "::solve", Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+    run_kernel(k, n_traj, label + "::solve");
     sum_over_batch(n_traj, label);
     ExecSpace().fence();
     return out_;
@@ -344,6 +356,38 @@ class AdjointSolver {
   }
 
  private:
+  // The adjoint kernel: W trajectories per thread in SIMD lanes where Lanes
+  // allows (adjoint_lanes_kernel.hpp), one per thread otherwise; a lone
+  // trajectory runs without lanes, as in BatchSolver.
+  // The lanes store every step of a trajectory (up to checkpoints - 1): a
+  // trajectory with more accepted steps is solved again by the one-trajectory
+  // kernel, which checkpoints. When the last call with this many checkpoint
+  // slots had a quarter of its trajectories or more beyond them, the lanes
+  // are skipped (the same gradients, without solving most trajectories twice).
+  void run_kernel(const Kernel& k, int n_traj, const std::string& kernel_label) {
+#if KODE_HAVE_LANES
+    if constexpr (Lanes > 1) {
+      const int checkpoints = k.work.capacity();
+      const bool crowded = crowded_checkpoints_ == checkpoints;
+      if (n_traj > 1 && !crowded) {
+        using LaneKernel = AdjointLanesKernel<Kernel, Tableau, Lanes>;
+        Kokkos::parallel_for(kernel_label,
+                             Kokkos::RangePolicy<ExecSpace>(0, LaneKernel::n_blocks(n_traj)),
+                             LaneKernel{k, n_traj});
+      } else {
+        Kokkos::parallel_for(kernel_label, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+      }
+      ExecSpace().fence();
+      int beyond = 0;  // host memory: the lanes run on host spaces only
+      for (int t = 0; t < n_traj; ++t) beyond += k.info(t, 3) > 0;
+      crowded_checkpoints_ = 4 * beyond >= n_traj && n_traj > 0 ? checkpoints : 0;
+      return;
+    }
+#endif
+    Kokkos::parallel_for(kernel_label, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+  }
+  int crowded_checkpoints_ = 0;  // see run_kernel
+
   // The batch's inputs on the device: the solver's persistent buffers.
   struct Inputs {
     Dev<const double**> params, y0;

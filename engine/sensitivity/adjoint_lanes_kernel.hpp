@@ -1,0 +1,196 @@
+// The discrete adjoint's batch kernel on CPU execution spaces: W trajectories
+// per thread in SIMD lanes (kernels/simd/adjoint_lanes.hpp), for ODE methods
+// and models that run in lanes and reverse on dual numbers (no vjp, no shared
+// weights). A work item is a block of 32 W consecutive trajectories:
+//  1. forward: integrate_lanes solves the block, each lane summing its loss
+//     and recording its accepted steps (t_n, dt_n, y_n) into its trajectory's
+//     rows of the workspace's segment buffer (the store-all case of
+//     adjoint_of_loop: C slots hold up to C - 1 steps);
+//  2. reverse: each lane walks its trajectory's steps backwards with
+//     reverse_step_lanes and takes the block's next trajectory when done;
+//  3. the block's other trajectories (failed solves, more accepted steps than
+//     the slots hold, t0 == t1) go through the one-trajectory AdjointKernel,
+//     which checkpoints, reports the failure, or handles the empty span.
+// Outputs are the one-trajectory kernel's, bit for bit (same Views).
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "kode/engine/batch/lane_batch_kernel.hpp"
+#include "kode/kernels/model_concept.hpp"
+#include "kode/kernels/simd/lane_pack.hpp"
+
+#if KODE_HAVE_LANES
+#include "kode/kernels/simd/adjoint_lanes.hpp"
+#include "kode/kernels/simd/integrate_lanes.hpp"
+#endif
+
+namespace kode {
+
+// Lanes per thread for the adjoint of this model and method: the solve's
+// (default_lanes) for models reversed on dual numbers, else 1.
+template <class Model, class Method, bool Sde>
+constexpr int default_adjoint_lanes() {
+  if constexpr (has_vjp<Model>::value || has_weights<Model>::value) {
+    return 1;
+  } else {
+    return default_lanes<Model, Method, Sde>();
+  }
+}
+
+#if KODE_HAVE_LANES
+template <class ScalarKernel, class Tableau, int W>
+struct AdjointLanesKernel {
+  using Model = typename ScalarKernel::ModelType;
+  using Mem = typename ScalarKernel::MemorySpaceType;
+  static constexpr int N = ScalarKernel::N, P = ScalarKernel::P;
+  static constexpr int PP = P > 0 ? P : 1;
+  static constexpr int block = 32 * W;  // trajectories per work item
+  using Pack = LanePack<W>;
+  using Mask = LaneMask<W>;
+
+  ScalarKernel k;  // its Views, and the fallback for trajectories lanes do not take
+  int n_traj;
+
+  static int n_blocks(int n) { return (n + block - 1) / block; }
+
+  // Per work item: which trajectories the lanes reverse.
+  struct Block {
+    int first, last;
+    int accepted[block];
+    bool reversible[block];
+  };
+
+  struct ForwardIO {
+    const AdjointLanesKernel& a;
+    Block& b;
+    int next_traj;
+    LaneLossObserver<N, Mem, W> loss;  // also each lane's trajectory
+    int recorded[W] = {};
+
+    KOKKOS_INLINE_FUNCTION bool next(int lane, double* p, double (&y)[N]) {
+      if (next_traj >= b.last) return false;
+      const int tr = next_traj++;
+      for (int q = 0; q < P; ++q) p[q] = a.k.params(tr, q);
+      for (int i = 0; i < N; ++i) y[i] = a.k.y0(tr, i);
+      loss.start(lane, tr);
+      recorded[lane] = 0;
+      return true;
+    }
+    KOKKOS_INLINE_FUNCTION void begin(int lane, double t, const double (&y)[N]) {
+      loss.begin(lane, t, y);
+    }
+    template <class StepMask, class Interpolant>
+    KOKKOS_INLINE_FUNCTION void step(const StepMask& stepped, const Interpolant& s) {
+      const int C = a.k.work.capacity();
+      for (int l = 0; l < W; ++l) {
+        if (!stepped[l]) continue;
+        const int n = recorded[l]++;
+        if (n >= C) continue;  // too many: the one-trajectory kernel takes it
+        const int tr = loss.traj[l];
+        a.k.work.segment(tr, n, 0) = s.t0[l];
+        a.k.work.segment(tr, n, 1) = s.dt[l];
+        for (int i = 0; i < N; ++i) a.k.work.segment(tr, n, 2 + i) = s.y0[i][l];
+      }
+      loss.step(stepped, s);
+    }
+    KOKKOS_INLINE_FUNCTION void finish(int lane, const double (&)[N], Status s,
+                                       const StepCounts& c) {
+      const int tr = loss.traj[lane];
+      const int n = recorded[lane];
+      b.accepted[tr - b.first] = n;
+      b.reversible[tr - b.first] = s == Status::success && n >= 1 && n <= a.k.work.capacity() - 1;
+      a.k.loss_out(tr) = loss.sum[lane];
+      a.k.info(tr, 0) = static_cast<int>(s);
+      a.k.info(tr, 1) = c.num_steps;
+      a.k.info(tr, 2) = c.num_accepted;
+    }
+  };
+
+  KOKKOS_INLINE_FUNCTION void operator()(const int item) const {
+    Block b;
+    b.first = item * block;
+    b.last = b.first + block < n_traj ? b.first + block : n_traj;
+    const double direction = k.t1 >= k.t0 ? 1.0 : -1.0;
+
+    // 1. forward
+    {
+      ForwardIO io{*this, b, b.first, {k.ts, k.loss, direction}};
+      integrate_lanes<Tableau, W>(k.model, k.t0, k.t1, k.control, io);
+    }
+
+    // 2. reverse
+    const int n_save = static_cast<int>(k.ts.extent(0));
+    int j_t0 = 0;  // save times at t0 belong to no step
+    while (j_t0 < n_save && k.ts(j_t0) == k.t0) ++j_t0;
+    int cursor = b.first;
+    int traj[W] = {}, step[W] = {}, j_lo[W] = {}, j_hi[W] = {};
+    Pack p[PP], ybar[N], pbar[PP];
+    for (int q = 0; q < PP; ++q) p[q] = pbar[q] = Pack(0.0);
+    for (int i = 0; i < N; ++i) ybar[i] = Pack(0.0);
+    const auto fill = [&](int l) -> bool {
+      while (cursor < b.last) {
+        const int tr = cursor++;
+        if (!b.reversible[tr - b.first]) continue;
+        traj[l] = tr;
+        step[l] = b.accepted[tr - b.first] - 1;
+        j_hi[l] = n_save;
+        for (int q = 0; q < P; ++q) {
+          p[q].set(l, k.params(tr, q));
+          pbar[q].set(l, 0.0);
+        }
+        for (int i = 0; i < N; ++i) ybar[i].set(l, 0.0);
+        return true;
+      }
+      return false;
+    };
+    Mask live = Pack(0.0) != 0.0;
+    for (int l = 0; l < W; ++l) live[l] = fill(l) ? -1 : 0;
+    while (lane_any<W>(live)) {
+      const auto row = [&](int l, int c) {
+        return live[l] ? k.work.segment(traj[l], step[l], c) : (c == 1 ? 1.0 : 0.0);
+      };
+      const Pack tn = lane_generate<W>([&](int l) { return row(l, 0); });
+      const Pack dtn = lane_generate<W>([&](int l) { return row(l, 1); });
+      Pack yn[N];
+      for (int i = 0; i < N; ++i) yn[i] = lane_generate<W>([&](int l) { return row(l, 2 + i); });
+      for (int l = 0; l < W; ++l) {
+        int lo = j_hi[l];
+        while (lo > j_t0 && direction * (k.ts(lo - 1) - tn[l]) > 0.0) --lo;
+        j_lo[l] = lo;
+      }
+      reverse_step_lanes<Tableau, Model, N, P, W, Mem>(k.model, p, tn, dtn, yn, k.ts, k.loss, traj,
+                                                       j_lo, j_hi, live, ybar, pbar);
+      for (int l = 0; l < W; ++l) {
+        if (!live[l]) continue;
+        j_hi[l] = j_lo[l];
+        if (--step[l] >= 0) continue;
+        // Done: the save times at t0 (y(t0) = y0), then the outputs.
+        const int tr = traj[l];
+        double yb[N], y0[N];
+        for (int i = 0; i < N; ++i) {
+          yb[i] = ybar[i][l];
+          y0[i] = k.y0(tr, i);
+        }
+        for (int j = j_t0 - 1; j >= 0; --j) {
+          double g[N];
+          k.loss.cotangent(tr, j, n_save, y0, g);
+          for (int i = 0; i < N; ++i) yb[i] += g[i];
+        }
+        for (int i = 0; i < N; ++i) k.dloss_dy0(tr, i) = yb[i];
+        for (int q = 0; q < P; ++q) k.dloss_dp(tr, q) = pbar[q][l];
+        k.info(tr, 3) = 0;
+        k.info(tr, 4) = b.accepted[tr - b.first] + 1;
+        k.info(tr, 5) = 1;
+        if (!fill(l)) live[l] = 0;
+      }
+    }
+
+    // 3. the rest, one trajectory at a time
+    for (int tr = b.first; tr < b.last; ++tr)
+      if (!b.reversible[tr - b.first]) k(tr);
+  }
+};
+#endif
+
+}  // namespace kode
