@@ -9,8 +9,8 @@
 //  2. reverse: each lane walks its trajectory's steps backwards with
 //     reverse_step_lanes and takes the block's next trajectory when done;
 //  3. the block's other trajectories (failed solves, more accepted steps than
-//     the slots hold, t0 == t1) go through the one-trajectory AdjointKernel,
-//     which checkpoints, reports the failure, or handles the empty span.
+//     the slots hold) go through the one-trajectory AdjointKernel, which
+//     reports the failure or checkpoints.
 // Outputs are the one-trajectory kernel's, bit for bit (same Views).
 #pragma once
 
