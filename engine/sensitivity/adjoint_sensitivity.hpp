@@ -359,29 +359,27 @@ class AdjointSolver {
   // The adjoint kernel: W trajectories per thread in SIMD lanes where Lanes
   // allows (adjoint_lanes_kernel.hpp), one per thread otherwise; a lone
   // trajectory runs without lanes, as in BatchSolver.
-  // The lanes store every step of a trajectory (up to checkpoints - 1): a
-  // trajectory with more accepted steps is solved again by the one-trajectory
-  // kernel, which checkpoints. When the last call with this many checkpoint
-  // slots had a quarter of its trajectories or more beyond them, the lanes
-  // are skipped (the same gradients, without solving most trajectories twice).
+  // The lanes' forward pass records every step of a trajectory (up to
+  // checkpoints - 1); a trajectory with more accepted steps is solved again
+  // one at a time, with checkpoints. When the last call with this many
+  // checkpoint slots had a quarter of its trajectories or more beyond them,
+  // every forward pass runs one at a time (the same gradients, without
+  // solving most trajectories twice); the reverse sweeps stay in lanes.
   void run_kernel(const Kernel& k, int n_traj, const std::string& kernel_label) {
 #if KODE_HAVE_LANES
     if constexpr (Lanes > 1) {
-      const int checkpoints = k.work.capacity();
-      const bool crowded = crowded_checkpoints_ == checkpoints;
-      if (n_traj > 1 && !crowded) {
+      if (n_traj > 1) {
+        const int checkpoints = k.work.capacity();
         using LaneKernel = AdjointLanesKernel<Kernel, Tableau, Lanes>;
         Kokkos::parallel_for(kernel_label,
                              Kokkos::RangePolicy<ExecSpace>(0, LaneKernel::n_blocks(n_traj)),
-                             LaneKernel{k, n_traj});
-      } else {
-        Kokkos::parallel_for(kernel_label, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+                             LaneKernel{k, n_traj, crowded_checkpoints_ != checkpoints});
+        ExecSpace().fence();
+        int beyond = 0;  // host memory: the lanes run on host spaces only
+        for (int t = 0; t < n_traj; ++t) beyond += k.info(t, 3) > 0;
+        crowded_checkpoints_ = 4 * beyond >= n_traj ? checkpoints : 0;
+        return;
       }
-      ExecSpace().fence();
-      int beyond = 0;  // host memory: the lanes run on host spaces only
-      for (int t = 0; t < n_traj; ++t) beyond += k.info(t, 3) > 0;
-      crowded_checkpoints_ = 4 * beyond >= n_traj && n_traj > 0 ? checkpoints : 0;
-      return;
     }
 #endif
     Kokkos::parallel_for(kernel_label, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);

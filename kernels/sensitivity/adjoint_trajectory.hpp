@@ -319,26 +319,29 @@ struct OdeAdjointLoop {
   }
 };
 
-// Loss, dL/dp and dL/dy0 of one trajectory, for the time loop `loop`
-// (OdeAdjointLoop, SdeAdjointLoop of sde_adjoint_loop.hpp): begin(State&,
-// t0, t1, y0), attempt(State&, observer) and reverse(t, dt, y, j_lo, j_hi,
-// ybar, pbar), its State trivially copyable with y, counts, status, t_prev
-// and dt_prev. Returns the forward status.
-template <int N, int P, class Loop, class MemorySpace>
-KOKKOS_INLINE_FUNCTION Status adjoint_of_loop(
-    Loop& loop, double t0, double t1, const double (&y0)[N],
-    const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
-    const TrajectoryLoss<N, MemorySpace>& loss, int traj,
-    const AdjointWorkspace<typename Loop::State, N, MemorySpace>& work, double& loss_out,
-    double (&dloss_dy0)[N], double* dloss_dp, StepCounts& counts, AdjointStats& stats) {
+// What the forward pass of the adjoint leaves for its reverse sweep.
+struct AdjointForward {
+  int stride = 1;    // checkpoint stride m
+  int used = 0;      // checkpoint slots holding a state
+  int accepted = 0;  // accepted steps
+  // The last accepted step's start and size (the end state's t_prev, dt_prev).
+  double last_t = 0.0, last_dt = 0.0;
+  bool reversible = false;  // finished successfully and within the slots' reach
+  KOKKOS_INLINE_FUNCTION int segments() const { return (accepted + stride - 1) / stride; }
+};
+
+// The forward pass of adjoint_of_loop: the loss (into loss_out when the
+// solve succeeds) and checkpoints of the loop state in work's slots of
+// `traj`, thinned in place when they run out. Returns the forward status.
+template <int N, class Loop, class MemorySpace>
+KOKKOS_INLINE_FUNCTION Status
+adjoint_forward(Loop& loop, double t0, double t1, const double (&y0)[N],
+                const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
+                const TrajectoryLoss<N, MemorySpace>& loss, int traj,
+                const AdjointWorkspace<typename Loop::State, N, MemorySpace>& work,
+                double& loss_out, StepCounts& counts, AdjointStats& stats, AdjointForward& f) {
   using State = typename Loop::State;
   const int C = work.capacity();
-  const double nan = math::quiet_nan();
-  loss_out = nan;
-  for (int i = 0; i < N; ++i) dloss_dy0[i] = nan;
-  for (int q = 0; q < P; ++q) dloss_dp[q] = nan;
-
-  // ---- forward: the loss, and checkpoints of the loop state ----
   State st;
   const bool ok = loop.begin(st, t0, t1, y0);
   counts = st.counts;
@@ -370,11 +373,79 @@ KOKKOS_INLINE_FUNCTION Status adjoint_of_loop(
   stats.accepted = accepted;
   stats.stride = m;
   stats.slots_used = used;
+  f.stride = m;
+  f.used = used;
+  f.accepted = accepted;
+  f.last_t = st.t_prev;
+  f.last_dt = st.dt_prev;
   if (t0 != t1 && st.status != Status::success) return st.status;
   loss_out = observer.sum;
-  if (m > C) return st.status;  // the segment buffer cannot hold a segment
+  f.reversible = m <= C;  // else the segment buffer cannot hold a segment
+  return st.status;
+}
+
+// Segment c of the reverse sweep: its accepted steps (t_n, dt_n, y_n), n =
+// c m .. c m + count - 1, into work.segment(traj, 0 .. count - 1, :).
+// Store-all (m = 1): slot c holds the state before step c, slot c + 1 after
+// it; else the segment is replayed from its checkpoint (the same attempts,
+// rejected ones included, bit for bit). Returns count.
+template <int N, class Loop, class MemorySpace>
+KOKKOS_INLINE_FUNCTION int adjoint_segment(
+    Loop& loop, const AdjointWorkspace<typename Loop::State, N, MemorySpace>& work, int traj, int c,
+    const AdjointForward& f, AdjointStats& stats) {
+  using State = typename Loop::State;
+  const int m = f.stride, first = c * m;
+  const int count = (c + 1) * m <= f.accepted ? m : f.accepted - first;
+  if (m == 1) {
+    const State& before = work.checkpoints(traj, c);
+    const double t_after = c + 1 < f.used ? work.checkpoints(traj, c + 1).t_prev : f.last_t;
+    const double dt_after = c + 1 < f.used ? work.checkpoints(traj, c + 1).dt_prev : f.last_dt;
+    work.segment(traj, 0, 0) = t_after;
+    work.segment(traj, 0, 1) = dt_after;
+    for (int i = 0; i < N; ++i) work.segment(traj, 0, 2 + i) = before.y[i];
+  } else {
+    State r = work.checkpoints(traj, c);
+    NoObserver none;
+    for (int s = 0; s < count;) {
+      double yb[N];
+      for (int i = 0; i < N; ++i) yb[i] = r.y[i];
+      const StepOutcome o = loop.attempt(r, none);
+      ++stats.recomputed;
+      if (o == StepOutcome::rejected) continue;
+      work.segment(traj, s, 0) = r.t_prev;
+      work.segment(traj, s, 1) = r.dt_prev;
+      for (int i = 0; i < N; ++i) work.segment(traj, s, 2 + i) = yb[i];
+      ++s;
+    }
+  }
+  return count;
+}
+
+// Loss, dL/dp and dL/dy0 of one trajectory, for the time loop `loop`
+// (OdeAdjointLoop, SdeAdjointLoop of sde_adjoint_loop.hpp): begin(State&,
+// t0, t1, y0), attempt(State&, observer) and reverse(t, dt, y, j_lo, j_hi,
+// ybar, pbar), its State trivially copyable with y, counts, status, t_prev
+// and dt_prev. Returns the forward status.
+template <int N, int P, class Loop, class MemorySpace>
+KOKKOS_INLINE_FUNCTION Status adjoint_of_loop(
+    Loop& loop, double t0, double t1, const double (&y0)[N],
+    const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts,
+    const TrajectoryLoss<N, MemorySpace>& loss, int traj,
+    const AdjointWorkspace<typename Loop::State, N, MemorySpace>& work, double& loss_out,
+    double (&dloss_dy0)[N], double* dloss_dp, StepCounts& counts, AdjointStats& stats) {
+  const double nan = math::quiet_nan();
+  loss_out = nan;
+  for (int i = 0; i < N; ++i) dloss_dy0[i] = nan;
+  for (int q = 0; q < P; ++q) dloss_dp[q] = nan;
+
+  // ---- forward: the loss, and checkpoints of the loop state ----
+  AdjointForward f;
+  const Status status =
+      adjoint_forward<N>(loop, t0, t1, y0, ts, loss, traj, work, loss_out, counts, stats, f);
+  if (!f.reversible) return status;
 
   // ---- reverse sweep ----
+  const double direction = t1 >= t0 ? 1.0 : -1.0;
   double ybar[N], pbar[P > 0 ? P : 1];
   for (int i = 0; i < N; ++i) ybar[i] = 0.0;
   for (int q = 0; q < P; ++q) pbar[q] = 0.0;
@@ -383,33 +454,8 @@ KOKKOS_INLINE_FUNCTION Status adjoint_of_loop(
   // Save times at t0 exactly belong to begin(), not to the first step.
   int j_t0 = 0;
   while (j_t0 < n_save && ts(j_t0) == t0) ++j_t0;
-  const int n_segments = (accepted + m - 1) / m;
-  for (int c = n_segments - 1; c >= 0; --c) {
-    const int first = c * m, count = (c + 1) * m <= accepted ? m : accepted - first;
-    // The segment's steps: (t_n, dt_n, y_n) for n = first .. first + count - 1.
-    if (m == 1) {
-      // Store-all: slot n holds the state before step n, slot n + 1 after it.
-      const State& before = work.checkpoints(traj, c);
-      const double t_after = c + 1 < used ? work.checkpoints(traj, c + 1).t_prev : st.t_prev;
-      const double dt_after = c + 1 < used ? work.checkpoints(traj, c + 1).dt_prev : st.dt_prev;
-      work.segment(traj, 0, 0) = t_after;
-      work.segment(traj, 0, 1) = dt_after;
-      for (int i = 0; i < N; ++i) work.segment(traj, 0, 2 + i) = before.y[i];
-    } else {
-      State r = work.checkpoints(traj, c);
-      NoObserver none;
-      for (int s = 0; s < count;) {
-        double yb[N];
-        for (int i = 0; i < N; ++i) yb[i] = r.y[i];
-        const StepOutcome o = loop.attempt(r, none);
-        ++stats.recomputed;
-        if (o == StepOutcome::rejected) continue;
-        work.segment(traj, s, 0) = r.t_prev;
-        work.segment(traj, s, 1) = r.dt_prev;
-        for (int i = 0; i < N; ++i) work.segment(traj, s, 2 + i) = yb[i];
-        ++s;
-      }
-    }
+  for (int c = f.segments() - 1; c >= 0; --c) {
+    const int count = adjoint_segment<N>(loop, work, traj, c, f, stats);
     for (int s = count - 1; s >= 0; --s) {
       const double tn = work.segment(traj, s, 0), dtn = work.segment(traj, s, 1);
       double yn[N];
@@ -429,7 +475,7 @@ KOKKOS_INLINE_FUNCTION Status adjoint_of_loop(
   for (int i = 0; i < N; ++i) dloss_dy0[i] = ybar[i];
   for (int q = 0; q < P; ++q) dloss_dp[q] = pbar[q];
   stats.gradient_ok = true;
-  return st.status;
+  return status;
 }
 
 // Loss, dL/dp and dL/dy0 of one ODE trajectory, and for a model with shared
