@@ -53,9 +53,15 @@ struct NeuralOde {
   KOKKOS_INLINE_FUNCTION int n_weights() const { return mlp.n_weights(); }
   void set_weights(const double* weights) { mlp.weights = weights; }
 
+  // Through a buffer of the network's largest output: the network's size is
+  // a run-time value, and GCC 12 otherwise reports its four-row loop writing
+  // past a one-state dy (-Warray-bounds) where it inlines this into the
+  // adjoint's reverse step.
   template <class T, class P>
   KOKKOS_INLINE_FUNCTION void rhs(double t, const T* y, const P* /*p*/, T* dy) const {
-    mlp.evaluate(t, y, dy);
+    T out[Mlp::max_in_out];
+    mlp.evaluate(t, y, out);
+    for (int i = 0; i < N; ++i) dy[i] = out[i];
   }
 
   // v^T df/dy into vjp_y; v^T df/dtheta added into weights_bar; no named
