@@ -15,6 +15,7 @@
 #include <limits>
 #include <vector>
 
+#include "../lane_batches.hpp"
 #include "kode/engine/sensitivity/adjoint_sensitivity.hpp"
 #include "kode/engine/solvers/method_lists.hpp"
 #include "kode/kernels/models/damped_oscillator.hpp"
@@ -27,22 +28,8 @@ namespace {
 using kode::models::DampedOscillator;
 using kode::models::Lorenz;
 
-std::uint64_t bits(double x) {
-  std::uint64_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return u;
-}
-
 void require_same_bits(const kode::AdjointResult& a, const kode::AdjointResult& b) {
-  auto same = [](const std::vector<double>& x, const std::vector<double>& y, const char* what) {
-    INFO(what);
-    REQUIRE(x.size() == y.size());
-    size_t i = 0;
-    while (i < x.size() && bits(x[i]) == bits(y[i])) ++i;
-    INFO("first difference at index " << i << ": " << (i < x.size() ? x[i] : 0.0) << " vs "
-                                      << (i < y.size() ? y[i] : 0.0));
-    REQUIRE(i == x.size());
-  };
+  const auto same = kode_test::require_same_bits;
   REQUIRE(a.n_traj == b.n_traj);
   for (int t = 0; t < a.n_traj; ++t) {
     INFO("trajectory " << t << ": status " << int(a.status[t]) << " vs " << int(b.status[t]));
@@ -57,37 +44,6 @@ void require_same_bits(const kode::AdjointResult& a, const kode::AdjointResult& 
   same(a.dloss_dparams, b.dloss_dparams, "dloss_dparams");
   same(a.dloss_dy0, b.dloss_dy0, "dloss_dy0");
   same(a.sum_dloss_dparams, b.sum_dloss_dparams, "sum_dloss_dparams");
-}
-
-// Oscillators of varied stiffness (lanes finish at different steps), a few
-// that fail: a non-finite y0 (stops in begin) and y0 = 1e300 (overflows).
-void oscillator_batch(int n, std::vector<double>& p, std::vector<double>& y0) {
-  p.clear();
-  y0.clear();
-  for (int i = 0; i < n; ++i) {
-    p.push_back(0.05 + 0.9 * ((i * 37) % 101) / 100.0);  // zeta
-    p.push_back(0.5 + 8.0 * ((i * 53) % 97) / 96.0);     // omega
-    double x = 1.0 + 0.01 * i, v = 0.0;
-    if (i % 23 == 7) x = std::numeric_limits<double>::quiet_NaN();
-    if (i % 31 == 11) x = 1e300, v = -1e300;
-    y0.push_back(x);
-    y0.push_back(v);
-  }
-}
-
-kode::SolveSpec spec_for(bool adaptive, bool backward) {
-  kode::SolveSpec s;
-  s.t0 = backward ? 6.0 : 0.0;
-  s.t1 = backward ? 0.0 : 6.0;
-  const double dir = backward ? -1.0 : 1.0;
-  // Save times at t0, inside, at a step end (for constant steps) and at t1.
-  for (double u : {0.0, 0.05, 0.5, 1.0, 1.2345, 3.0, 5.999, 6.0}) s.ts.push_back(s.t0 + dir * u);
-  s.control.adaptive = adaptive;
-  s.control.dt0 = adaptive ? 0.0 : 0.05;
-  s.control.rtol = 1e-6;
-  s.control.atol = 1e-8;
-  s.control.max_steps = 600;
-  return s;
 }
 
 // mse data near the solution with some observations missing (NaN).
@@ -120,11 +76,11 @@ TEMPLATE_LIST_TEST_CASE("adjoint lanes give each trajectory the one-trajectory a
                         "[simd][lanes][adjoint]", kode::OdeMethods) {
   std::vector<double> p, y0;
   const int n = 203;  // not a multiple of any block (32 W)
-  oscillator_batch(n, p, y0);
+  kode_test::oscillator_batch(n, p, y0);
   for (bool adaptive : {true, false}) {
     for (bool backward : {false, true}) {
       INFO("adaptive " << adaptive << ", backward " << backward);
-      const kode::SolveSpec s = spec_for(adaptive, backward);
+      const kode::SolveSpec s = kode_test::oscillator_spec(adaptive, backward);
       const int n_save = static_cast<int>(s.ts.size());
       kode::LossSpec state;
       state.weights.push_back(0.7);
@@ -162,8 +118,8 @@ TEST_CASE("adjoint lanes: three states, stopped trajectories, crowded slots, sma
   compare<Lorenz, kode::Tsit5, 2>(s, loss, p, y0, n, 8);
   // Empty, single and partial-pack batches.
   for (int m : {0, 1, 3, 9}) {
-    oscillator_batch(m, p, y0);
-    const kode::SolveSpec so = spec_for(true, false);
+    kode_test::oscillator_batch(m, p, y0);
+    const kode::SolveSpec so = kode_test::oscillator_spec(true, false);
     compare<DampedOscillator, kode::Tsit5, 8>(so, mse_loss(m, 8, 2), p, y0, m, 256);
   }
 }

@@ -12,6 +12,7 @@
 #include <limits>
 #include <vector>
 
+#include "../lane_batches.hpp"
 #include "kode/engine/batch/solve_batch.hpp"
 #include "kode/engine/solvers/method_lists.hpp"
 #include "kode/kernels/models/damped_oscillator.hpp"
@@ -24,23 +25,9 @@ namespace {
 using kode::models::DampedOscillator;
 using kode::models::Lorenz;
 
-std::uint64_t bits(double x) {
-  std::uint64_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return u;
-}
-
 // Field by field, bit for bit (NaN payloads included), naming what differs.
 void require_same_bits(const kode::BatchResult& a, const kode::BatchResult& b) {
-  auto same = [](const std::vector<double>& x, const std::vector<double>& y, const char* what) {
-    INFO(what);
-    REQUIRE(x.size() == y.size());
-    size_t i = 0;
-    while (i < x.size() && bits(x[i]) == bits(y[i])) ++i;
-    INFO("first difference at index " << i << ": " << (i < x.size() ? x[i] : 0.0) << " vs "
-                                      << (i < y.size() ? y[i] : 0.0));
-    REQUIRE(i == x.size());
-  };
+  const auto same = kode_test::require_same_bits;
   REQUIRE(a.n_traj == b.n_traj);
   for (int t = 0; t < a.n_traj; ++t) {
     INFO("trajectory " << t << ": status " << int(a.status[t]) << " vs " << int(b.status[t])
@@ -61,38 +48,6 @@ void require_same_bits(const kode::BatchResult& a, const kode::BatchResult& b) {
   REQUIRE(a.n_dense_steps == b.n_dense_steps);
 }
 
-// An oscillator batch whose trajectories differ in stiffness and so in step
-// counts (lanes finish at different steps), with a few that end early: a
-// non-finite y0 (stops in begin), and y0 = 1e300 (overflows mid-run).
-void oscillator_batch(int n, std::vector<double>& p, std::vector<double>& y0) {
-  p.clear();
-  y0.clear();
-  for (int i = 0; i < n; ++i) {
-    p.push_back(0.05 + 0.9 * ((i * 37) % 101) / 100.0);  // zeta
-    p.push_back(0.5 + 8.0 * ((i * 53) % 97) / 96.0);     // omega
-    double x = 1.0 + 0.01 * i, v = 0.0;
-    if (i % 23 == 7) x = std::numeric_limits<double>::quiet_NaN();
-    if (i % 31 == 11) x = 1e300, v = -1e300;
-    y0.push_back(x);
-    y0.push_back(v);
-  }
-}
-
-kode::SolveSpec spec_for(bool adaptive, bool backward) {
-  kode::SolveSpec s;
-  s.t0 = backward ? 6.0 : 0.0;
-  s.t1 = backward ? 0.0 : 6.0;
-  const double dir = backward ? -1.0 : 1.0;
-  // Save times at t0, inside, at a step end (for constant steps) and at t1.
-  for (double u : {0.0, 0.05, 0.5, 1.0, 1.2345, 3.0, 5.999, 6.0}) s.ts.push_back(s.t0 + dir * u);
-  s.control.adaptive = adaptive;
-  s.control.dt0 = adaptive ? 0.0 : 0.05;
-  s.control.rtol = 1e-6;
-  s.control.atol = 1e-8;
-  s.control.max_steps = 600;  // enough; keeps the step and dense arrays small
-  return s;
-}
-
 template <class Model, class Method, int W>
 void compare(const kode::SolveSpec& s, const std::vector<double>& p, const std::vector<double>& y0,
              int n) {
@@ -110,11 +65,11 @@ TEMPLATE_LIST_TEST_CASE("lanes give each trajectory the one-trajectory kernel's 
                         "[simd][lanes]", kode::OdeMethods) {
   std::vector<double> p, y0;
   const int n = 203;  // not a multiple of any block (32 W)
-  oscillator_batch(n, p, y0);
+  kode_test::oscillator_batch(n, p, y0);
   for (bool adaptive : {true, false}) {
     for (bool backward : {false, true}) {
       INFO("adaptive " << adaptive << ", backward " << backward);
-      kode::SolveSpec s = spec_for(adaptive, backward);
+      kode::SolveSpec s = kode_test::oscillator_spec(adaptive, backward);
       compare<DampedOscillator, TestType, 2>(s, p, y0, n);
       compare<DampedOscillator, TestType, 8>(s, p, y0, n);
       s.save_steps = true;
@@ -154,15 +109,15 @@ TEST_CASE("lanes handle empty and tiny batches, and trajectories that end after 
           "[simd][lanes]") {
   std::vector<double> p, y0;
   for (int n : {0, 1, 3, 9}) {
-    oscillator_batch(n, p, y0);
-    compare<DampedOscillator, kode::Tsit5, 8>(spec_for(true, false), p, y0, n);
+    kode_test::oscillator_batch(n, p, y0);
+    compare<DampedOscillator, kode::Tsit5, 8>(kode_test::oscillator_spec(true, false), p, y0, n);
   }
   kode::SolveSpec s;
   s.t0 = 2.0;
   s.t1 = 3.0;
   s.ts = {2.0, 3.0};
   s.save_steps = true;
-  oscillator_batch(5, p, y0);
+  kode_test::oscillator_batch(5, p, y0);
   s.control.max_steps = 1;  // every trajectory ends after one step: a refill per lane per step
   compare<DampedOscillator, kode::Tsit5, 4>(s, p, y0, 5);
 }

@@ -1,0 +1,69 @@
+// Shared by the SIMD-lane tests (tests/unit/test_simd_lanes.cpp,
+// test_adjoint_lanes.cpp): batches whose trajectories end at different steps
+// and for different reasons, the solve settings they run with, and a
+// bit-for-bit comparison of result arrays.
+#pragma once
+
+#include <catch2/catch_test_macros.hpp>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "kode/engine/batch/solve_spec.hpp"
+
+namespace kode_test {
+
+inline std::uint64_t bits(double x) {
+  std::uint64_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+}
+
+// x and y hold the same bits (NaN payloads included); names the first
+// difference otherwise.
+inline void require_same_bits(const std::vector<double>& x, const std::vector<double>& y,
+                              const char* what) {
+  INFO(what);
+  REQUIRE(x.size() == y.size());
+  size_t i = 0;
+  while (i < x.size() && bits(x[i]) == bits(y[i])) ++i;
+  INFO("first difference at index " << i << ": " << (i < x.size() ? x[i] : 0.0) << " vs "
+                                    << (i < y.size() ? y[i] : 0.0));
+  REQUIRE(i == x.size());
+}
+
+// An oscillator batch whose trajectories differ in stiffness and so in step
+// counts (lanes finish at different steps), with a few that end early: a
+// non-finite y0 (stops in begin), and y0 = 1e300 (overflows mid-run).
+inline void oscillator_batch(int n, std::vector<double>& p, std::vector<double>& y0) {
+  p.clear();
+  y0.clear();
+  for (int i = 0; i < n; ++i) {
+    p.push_back(0.05 + 0.9 * ((i * 37) % 101) / 100.0);  // zeta
+    p.push_back(0.5 + 8.0 * ((i * 53) % 97) / 96.0);     // omega
+    double x = 1.0 + 0.01 * i, v = 0.0;
+    if (i % 23 == 7) x = std::numeric_limits<double>::quiet_NaN();
+    if (i % 31 == 11) x = 1e300, v = -1e300;
+    y0.push_back(x);
+    y0.push_back(v);
+  }
+}
+
+// Over [0, 6] or [6, 0]: save times at t0, inside, at a step end (for
+// constant steps) and at t1.
+inline kode::SolveSpec oscillator_spec(bool adaptive, bool backward) {
+  kode::SolveSpec s;
+  s.t0 = backward ? 6.0 : 0.0;
+  s.t1 = backward ? 0.0 : 6.0;
+  const double dir = backward ? -1.0 : 1.0;
+  for (double u : {0.0, 0.05, 0.5, 1.0, 1.2345, 3.0, 5.999, 6.0}) s.ts.push_back(s.t0 + dir * u);
+  s.control.adaptive = adaptive;
+  s.control.dt0 = adaptive ? 0.0 : 0.05;
+  s.control.rtol = 1e-6;
+  s.control.atol = 1e-8;
+  s.control.max_steps = 600;  // enough; keeps the step and dense arrays small
+  return s;
+}
+
+}  // namespace kode_test
