@@ -136,6 +136,11 @@ int main(int argc, char** argv) {
   kode::ForwardSensitivityResult f;
   const double t_forward =
       seconds_per_call(min_seconds, [&] { forward.solve(spec, params, y0, n, f); });
+  // The same forward sensitivities one trajectory per thread: time and bits.
+  kode::ForwardSensitivitySolver<Model, Method, 1> forward_scalar;
+  kode::ForwardSensitivityResult f1;
+  const double t_forward_scalar =
+      seconds_per_call(min_seconds, [&] { forward_scalar.solve(spec, params, y0, n, f1); });
 
   kode::LossSpec loss;
   loss.kind = kode::LossKind::mse;
@@ -168,6 +173,10 @@ int main(int argc, char** argv) {
   const auto same_bits = [](const std::vector<double>& x, const std::vector<double>& y) {
     return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0;
   };
+  const bool forward_same_bits =
+      same_bits(f1.solution.ys, f.solution.ys) && same_bits(f1.dys_dparams, f.dys_dparams) &&
+      same_bits(f1.dys_dy0, f.dys_dy0) && same_bits(f1.dy_final_dparams, f.dy_final_dparams) &&
+      same_bits(f1.dy_final_dy0, f.dy_final_dy0) && f1.solution.num_steps == f.solution.num_steps;
   const bool lanes_same_bits = same_bits(a1.loss, a.loss) &&
                                same_bits(a1.dloss_dparams, a.dloss_dparams) &&
                                same_bits(a1.dloss_dy0, a.dloss_dy0) &&
@@ -211,6 +220,10 @@ int main(int argc, char** argv) {
               kode::BatchSolver<Model, Method>::lanes);
   std::printf("%-34s %12.4g %10.2f\n", "forward sensitivities (4 tangents)", t_forward,
               t_forward / t_solve);
+  std::printf("%-34s %12.4g %10.2f   (one trajectory per thread: %d lanes -> 1; bits %s)\n",
+              "forward, lanes = 1", t_forward_scalar, t_forward_scalar / t_solve,
+              kode::ForwardSensitivitySolver<Model, Method>::lanes,
+              forward_same_bits ? "identical" : "DIFFER");
   std::printf("%-34s %12.4g %10.2f   (%d/%d gradients, %d trajectories over the %d slots)\n",
               "adjoint, store-all", t_adjoint, t_adjoint / t_solve, ok_all, n, over_slots,
               store_all);
@@ -232,13 +245,13 @@ int main(int argc, char** argv) {
   std::printf(
       "kode_gradient n=%d loss=%.17g g_zeta=%.17g g_omega=%.17g g_x0=%.17g g_v0=%.17g "
       "accepted_mean=%.6g accepted_min=%d accepted_max=%d t_solve=%.6g t_solve_lanes1=%.6g "
-      "t_forward=%.6g "
+      "t_forward=%.6g t_forward_lanes1=%.6g "
       "t_adjoint=%.6g t_adjoint_lanes1=%.6g t_checkpointed=%.6g ok_all=%d ok_checkpointed=%d "
       "checkpoints=%d "
       "over_slots=%d max_rss_mb=%.1f\n",
       n, loss_sum, gp_sum[0], gp_sum[1], gy_sum[0], gy_sum[1], acc_sum / n, acc_min, acc_max,
-      t_solve, t_solve_scalar, t_forward, t_adjoint, t_adjoint_scalar, t_checkpointed, ok_all,
-      ok_chk, checkpoints, over_slots, max_rss_mb());
+      t_solve, t_solve_scalar, t_forward, t_forward_scalar, t_adjoint, t_adjoint_scalar,
+      t_checkpointed, ok_all, ok_chk, checkpoints, over_slots, max_rss_mb());
 
   if (!dump.empty()) {
     std::FILE* f = std::fopen(dump.c_str(), "wb");

@@ -29,6 +29,8 @@ constexpr int dense_degree() {
 template <class Tableau, int N, class T = double, class Time = double>
 struct StepInterpolant {
   using tableau = Tableau;
+  using value_type = T;
+  static constexpr int n_states = N;
   Time t0, dt;
   const T (&y0)[N];
   const T (&y1)[N];

@@ -169,8 +169,7 @@ struct AdjointLanesKernel {
     // traj[l] backwards from step[l]; a trajectory's earlier segments are
     // replayed one at a time into its segment buffer (adjoint_segment).
     const int n_save = static_cast<int>(k.ts.extent(0));
-    int j_t0 = 0;  // save times at t0 belong to no step
-    while (j_t0 < n_save && k.ts(j_t0) == k.t0) ++j_t0;
+    const int j_t0 = save_times_at_start(k.ts, k.t0);  // they belong to no step
     int cursor = b.first;
     int traj[W] = {}, seg[W] = {}, step[W] = {}, j_lo[W] = {}, j_hi[W] = {};
     AdjointStats stats[W];
@@ -225,11 +224,7 @@ struct AdjointLanesKernel {
         yb[i] = ybar[i][l];
         y0[i] = k.y0(tr, i);
       }
-      for (int j = j_t0 - 1; j >= 0; --j) {
-        double g[N];
-        k.loss.cotangent(tr, j, n_save, y0, g);
-        for (int i = 0; i < N; ++i) yb[i] += g[i];
-      }
+      add_start_cotangents(k.loss, tr, j_t0, n_save, y0, yb);
       for (int i = 0; i < N; ++i) k.dloss_dy0(tr, i) = yb[i];
       for (int q = 0; q < P; ++q) k.dloss_dp(tr, q) = pbar[q][l];
       k.info(tr, 3) = stats[l].recomputed;

@@ -26,6 +26,7 @@
 #include "kode/engine/batch/batch_result.hpp"
 #include "kode/engine/batch/solve_batch.hpp"
 #include "kode/engine/batch/solve_spec.hpp"
+#include "kode/engine/sensitivity/forward_lanes_kernel.hpp"
 #include "kode/kernels/dual.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
 #include "kode/kernels/sensitivity/forward_save_observer.hpp"
@@ -58,6 +59,8 @@ struct ForwardSensitivityViews {
 
 template <class Model, class Tableau, class MemorySpace>
 struct ForwardSensitivityKernel {
+  using ModelType = Model;
+  using MemorySpaceType = MemorySpace;
   static constexpr int N = Model::n_state;
   static constexpr int P = Model::n_param;
   static constexpr int K = P + N;
@@ -104,17 +107,24 @@ struct ForwardSensitivityKernel {
 // Forward sensitivities of batches of one ODE model with one explicit RK
 // method. Device Views persist between calls (reallocated only when the
 // extents change), so a chunk loop or a training step allocates once.
-template <class Model, class Tableau>
+// Lanes: trajectories per thread (forward_lanes_kernel.hpp; 1 =
+// ForwardSensitivityKernel, one per thread), by default the solve's where the
+// model and method allow it; the results are the same bits for every Lanes.
+template <class Model, class Tableau,
+          int Lanes = default_lanes<Model, Tableau, is_sde_method<Tableau>::value>()>
 class ForwardSensitivitySolver {
   static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
   static_assert(!is_sde_method<Tableau>::value || check_sde_model_derivatives<Model>(),
                 "kode SDE model: see kernels/model_concept.hpp");
+  static_assert(Lanes == 1 || (KODE_HAVE_LANES && !is_sde_method<Tableau>::value),
+                "forward sensitivities in SIMD lanes: host builds and ODE methods only");
 
  public:
   using ExecSpace = Kokkos::DefaultExecutionSpace;
   using Mem = typename ExecSpace::memory_space;
   using Kernel = ForwardSensitivityKernel<Model, Tableau, Mem>;
   static constexpr int N = Kernel::N, P = Kernel::P, K = Kernel::K;
+  static constexpr int lanes = Lanes;
   template <class T>
   using Dev = Kokkos::View<T, Kokkos::LayoutLeft, Mem>;
 
@@ -150,7 +160,7 @@ class ForwardSensitivitySolver {
       k.fields = sde_fields<Model, Tableau>(model_, spec);
       k.noise_key = brownian_key(spec);
     }
-    Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+    run_kernel(k, n_traj);
     ExecSpace().fence();
   }
 
@@ -217,6 +227,23 @@ class ForwardSensitivitySolver {
   }
 
  private:
+  // W trajectories per thread in SIMD lanes where Lanes allows, one per
+  // thread otherwise (and for a lone trajectory, as in BatchSolver).
+  void run_kernel(const Kernel& k, int n_traj) const {
+#if KODE_HAVE_LANES
+    if constexpr (Lanes > 1) {
+      if (n_traj > 1) {
+        using LaneKernel = ForwardSensitivityLanesKernel<Kernel, Tableau, Lanes>;
+        Kokkos::parallel_for(kernel_label_,
+                             Kokkos::RangePolicy<ExecSpace>(0, LaneKernel::n_blocks(n_traj)),
+                             LaneKernel{k, n_traj});
+        return;
+      }
+    }
+#endif
+    Kokkos::parallel_for(kernel_label_, Kokkos::RangePolicy<ExecSpace>(0, n_traj), k);
+  }
+
   void check_spec(const SolveSpec& spec) const {
     validate_solve_spec(spec);
     if constexpr (is_sde_method<Tableau>::value) validate_sde_spec(spec);

@@ -421,6 +421,30 @@ KOKKOS_INLINE_FUNCTION int adjoint_segment(
   return count;
 }
 
+// The save times at t0 exactly, [0, returned index): they belong to begin(),
+// where y(t0) = y0, not to the first step.
+template <class MemorySpace>
+KOKKOS_INLINE_FUNCTION int save_times_at_start(
+    const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts, double t0) {
+  const int n_save = static_cast<int>(ts.extent(0));
+  int j = 0;
+  while (j < n_save && ts(j) == t0) ++j;
+  return j;
+}
+
+// The last terms of the reverse sweep: the cotangents of the save times at
+// t0 ([0, j_t0), last to first), added to ybar at y(t0) = y0.
+template <int N, class MemorySpace>
+KOKKOS_INLINE_FUNCTION void add_start_cotangents(const TrajectoryLoss<N, MemorySpace>& loss,
+                                                 int traj, int j_t0, int n_save,
+                                                 const double (&y0)[N], double (&ybar)[N]) {
+  for (int j = j_t0 - 1; j >= 0; --j) {
+    double g[N];
+    loss.cotangent(traj, j, n_save, y0, g);
+    for (int i = 0; i < N; ++i) ybar[i] += g[i];
+  }
+}
+
 // Loss, dL/dp and dL/dy0 of one trajectory, for the time loop `loop`
 // (OdeAdjointLoop, SdeAdjointLoop of sde_adjoint_loop.hpp): begin(State&,
 // t0, t1, y0), attempt(State&, observer) and reverse(t, dt, y, j_lo, j_hi,
@@ -451,9 +475,7 @@ KOKKOS_INLINE_FUNCTION Status adjoint_of_loop(
   for (int q = 0; q < P; ++q) pbar[q] = 0.0;
   const int n_save = static_cast<int>(ts.extent(0));
   int j_hi = n_save;  // save times not yet reversed: [0, j_hi)
-  // Save times at t0 exactly belong to begin(), not to the first step.
-  int j_t0 = 0;
-  while (j_t0 < n_save && ts(j_t0) == t0) ++j_t0;
+  const int j_t0 = save_times_at_start(ts, t0);
   for (int c = f.segments() - 1; c >= 0; --c) {
     const int count = adjoint_segment<N>(loop, work, traj, c, f, stats);
     for (int s = count - 1; s >= 0; --s) {
@@ -466,12 +488,7 @@ KOKKOS_INLINE_FUNCTION Status adjoint_of_loop(
       j_hi = j_lo;
     }
   }
-  // Save times at t0: y(t0) = y0.
-  for (int j = j_t0 - 1; j >= 0; --j) {
-    double g[N];
-    loss.cotangent(traj, j, n_save, y0, g);
-    for (int i = 0; i < N; ++i) ybar[i] += g[i];
-  }
+  add_start_cotangents(loss, traj, j_t0, n_save, y0, ybar);
   for (int i = 0; i < N; ++i) dloss_dy0[i] = ybar[i];
   for (int q = 0; q < P; ++q) dloss_dp[q] = pbar[q];
   stats.gradient_ok = true;

@@ -3,7 +3,7 @@
 // own vjp: the two pieces that run on packs.
 //  - LaneLossObserver: the forward solve's loss (LossObserver), summed per
 //    lane while integrate_lanes advances the lanes; the save times of all
-//    lanes are interpolated at once in rounds, as LaneSaveObserver does.
+//    lanes are interpolated at once in LaneSaveCursor's rounds.
 //  - reverse_step_lanes: reverse_step_dual for W trajectories, each lane its
 //    own accepted step (t, dt, y), its own save times inside the step and its
 //    own cotangents, on LaneDual numbers (lane_dual.hpp).
@@ -27,72 +27,46 @@
 #include "kode/kernels/explicit_rk_step.hpp"
 #include "kode/kernels/sensitivity/trajectory_loss.hpp"
 #include "kode/kernels/simd/lane_dual.hpp"
+#include "kode/kernels/simd/lane_save_cursor.hpp"
 
 namespace kode {
 
 template <int N, class MemorySpace, int W>
 struct LaneLossObserver {
   using Pack = LanePack<W>;
-  using Index = LaneMask<W>;  // W 64-bit integers
   const Kokkos::View<const double*, Kokkos::LayoutLeft, MemorySpace>& ts;
   const TrajectoryLoss<N, MemorySpace>& loss;
   double direction;
   int traj[W] = {};
   double sum[W] = {};
-  Index next_save = {};
-  Pack next_ts = 0.0;  // ts(next_save), or direction * inf past the last
+  LaneSaveCursor<W, MemorySpace> cursor{ts, direction};
 
   KOKKOS_INLINE_FUNCTION int n_save() const { return static_cast<int>(ts.extent(0)); }
 
   KOKKOS_INLINE_FUNCTION void start(int lane, int trajectory) {
     traj[lane] = trajectory;
     sum[lane] = 0.0;
-    next_save[lane] = 0;
-    refresh(lane);
+    cursor.set(lane, 0);
   }
   // LossObserver::begin.
   KOKKOS_INLINE_FUNCTION void begin(int lane, double t0, const double (&y0)[N]) {
-    int j = static_cast<int>(next_save[lane]);
+    int j = cursor.index(lane);
     while (j < n_save() && ts(j) == t0) {
       sum[lane] += loss.value(traj[lane], j, n_save(), y0);
       ++j;
     }
-    next_save[lane] = j;
-    refresh(lane);
+    cursor.set(lane, j);
   }
-  // visit_save_times_in_step for every lane in `stepped`, a round per save
-  // time, adding each value's loss to its lane's sum.
+  // visit_save_times_in_step for every lane in `stepped`, adding each value's
+  // loss to its lane's sum.
   template <class Mask, class Interpolant>
   KOKKOS_INLINE_FUNCTION void step(const Mask& stepped, const Interpolant& s) {
-    const Pack t_end = s.t0 + s.dt;
-    Pack next = next_ts;
-    Mask in = stepped & (direction * (next - t_end) <= 0.0);
-    if (!lane_any<W>(in)) return;
-    Index index = next_save;
-    do {
-      const Pack t = lane_select(in, next, s.t0);
-      Pack y[N];
-      s.evaluate((t - s.t0) / s.dt, y);
-      for (int l = 0; l < W; ++l) {
-        if (!in[l]) continue;
-        const bool at_end = t[l] == t_end[l], at_start = t[l] == s.t0[l];
-        double yl[N];
-        for (int i = 0; i < N; ++i) yl[i] = at_end ? s.y1[i][l] : at_start ? s.y0[i][l] : y[i][l];
-        sum[l] += loss.value(traj[l], static_cast<int>(index[l]), n_save(), yl);
-      }
-      index -= in;  // a true lane is -1
-      next = lane_select(in, lane_generate<W>([&](int l) { return save_time(index[l]); }), next);
-      in = stepped & (direction * (next - t_end) <= 0.0);
-    } while (lane_any<W>(in));
-    next_save = index;
-    next_ts = next;
+    cursor.visit_rounds(stepped, s, [&](int l, int j, const Pack* from) {
+      double y[N];
+      for (int i = 0; i < N; ++i) y[i] = from[i][l];
+      sum[l] += loss.value(traj[l], j, n_save(), y);
+    });
   }
-
- private:
-  KOKKOS_INLINE_FUNCTION double save_time(long long j) const {
-    return j < static_cast<long long>(n_save()) ? ts(j) : direction * __builtin_inf();
-  }
-  KOKKOS_INLINE_FUNCTION void refresh(int lane) { next_ts.set(lane, save_time(next_save[lane])); }
 };
 
 // reverse_step_dual for the lanes in `live`: lane l reverses its accepted

@@ -35,6 +35,7 @@
 #include "kode/kernels/error_norm.hpp"
 #include "kode/kernels/explicit_rk_step.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
+#include "kode/kernels/simd/lane_dual.hpp"
 #include "kode/kernels/status.hpp"
 #include "kode/kernels/step_acceptance.hpp"
 #include "kode/kernels/step_counts.hpp"
@@ -42,11 +43,16 @@
 
 namespace kode {
 
-template <class Tableau, int W, class Model, class IO>
+// Scalar: a trajectory's state and parameter type, double for a solve or
+// DualN<K> for forward sensitivities (its lanes are then LaneDual<K, W>
+// numbers, lane_dual.hpp; every decision reads values only, as the
+// one-trajectory loop's do).
+template <class Tableau, int W, class Model, class IO, class Scalar = double>
 KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, double t1,
                                             const StepSizeControl& control, IO& io) {
   using Pack = LanePack<W>;
   using Mask = LaneMask<W>;
+  using T = typename LanesOf<Scalar, W>::type;
   constexpr int N = Model::n_state;
   constexpr int P = Model::n_param > 0 ? Model::n_param : 1;
   constexpr int S = Tableau::stages;
@@ -56,9 +62,9 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
   const double clip_tol = step_clip_tolerance(t0, t1);
 
   Pack t(t0), dt_abs(1.0), prev(1.0), prev_prev(1.0);
-  Pack y[N], f0[N], p[P];
-  for (int i = 0; i < N; ++i) y[i] = f0[i] = Pack(0.0);
-  for (int j = 0; j < P; ++j) p[j] = Pack(0.0);
+  T y[N], f0[N], p[P];
+  for (int i = 0; i < N; ++i) y[i] = f0[i] = T(0.0);
+  for (int j = 0; j < P; ++j) p[j] = T(0.0);
   // Per-lane step counts in the integer lanes of a mask-typed vector, so that
   // counting and the end-of-trajectory tests are a few vector operations per
   // step; only a lane whose trajectory ends is handled on its own.
@@ -68,9 +74,9 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
   // end at their start (non-finite y0 or f(t0, y0), t0 == t1, max_steps 0)
   // are finished here. False when the work item has none left.
   auto fill = [&](int lane) -> bool {
-    double pl[P] = {}, y0[N];
+    Scalar pl[P] = {}, y0[N];
     while (io.next(lane, pl, y0)) {
-      TrajectoryStepper<Tableau, N> start;
+      TrajectoryStepper<Tableau, N, Scalar> start;
       if (!start.begin(model, pl, t0, t1, y0, control)) {
         io.finish(lane, y0, start.status, start.counts);
         continue;
@@ -89,10 +95,10 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
       prev.set(lane, 1.0);  // PidHistory's initial values
       prev_prev.set(lane, 1.0);
       for (int i = 0; i < N; ++i) {
-        y[i].set(lane, start.y[i]);
-        f0[i].set(lane, start.f0[i]);
+        lane_set(y[i], lane, start.y[i]);
+        lane_set(f0[i], lane, start.f0[i]);
       }
-      for (int j = 0; j < P; ++j) p[j].set(lane, pl[j]);
+      for (int j = 0; j < P; ++j) lane_set(p[j], lane, pl[j]);
       steps[lane] = start.counts.num_steps;
       accepted[lane] = start.counts.num_accepted;
       rejected[lane] = start.counts.num_rejected;
@@ -110,18 +116,24 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
     Pack t_next = t + direction * dt_abs;
     t_next = lane_select(direction * (t_next - t1) >= -clip_tol, Pack(t1), t_next);
     const Pack dt = t_next - t;
-    Pack k[S][N], f1[N], y1[N], err[N];
+    T k[S][N], f1[N], y1[N], err[N];
     for (int i = 0; i < N; ++i) k[0][i] = f0[i];
     explicit_rk_step<Tableau>(model, p, t, dt, y, k, y1, err);
 
-    // The verdict (StepAcceptance::judge): non-finite y1 or error stops the
-    // lane; else the PID controller accepts or rejects.
-    Mask finite = lane_isfinite(y1[0]);
-    for (int i = 1; i < N; ++i) finite &= lane_isfinite(y1[i]);
+    // The verdict (StepAcceptance::judge, on values): non-finite y1 or error
+    // stops the lane; else the PID controller accepts or rejects.
+    Mask finite = lane_isfinite(lane_value(y1[0]));
+    for (int i = 1; i < N; ++i) finite &= lane_isfinite(lane_value(y1[i]));
     Mask accept = finite;
     Pack factor(1.0);
     if (adaptive) {
-      const Pack ms = scaled_error_mean_square(y, y1, err, control.rtol, control.atol);
+      Pack yv[N], y1v[N], ev[N];
+      for (int i = 0; i < N; ++i) {
+        yv[i] = lane_value(y[i]);
+        y1v[i] = lane_value(y1[i]);
+        ev[i] = lane_value(err[i]);
+      }
+      const Pack ms = scaled_error_mean_square(yv, y1v, ev, control.rtol, control.atol);
       finite &= lane_isfinite(ms);
       accept = finite & (ms < 1.0);
       factor = pid_factor(control, pid, ms, accept, prev, prev_prev);
@@ -131,11 +143,11 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
       for (int i = 0; i < N; ++i) f1[i] = k[S - 1][i];
     } else {
       model.rhs(t_next, y1, p, f1);
-      for (int i = 0; i < N; ++i) f1_finite &= lane_isfinite(f1[i]);
+      for (int i = 0; i < N; ++i) f1_finite &= lane_isfinite(lane_value(f1[i]));
     }
     const Mask stepped = accept & live & f1_finite;  // idle lanes record nothing
     if (lane_any<W>(stepped)) {
-      io.step(stepped, StepInterpolant<Tableau, N, Pack, Pack>{t, dt, y, y1, k[0], f1, k});
+      io.step(stepped, StepInterpolant<Tableau, N, T, Pack>{t, dt, y, y1, k[0], f1, k});
       for (int i = 0; i < N; ++i) {
         y[i] = lane_select(stepped, y1[i], y[i]);
         f0[i] = lane_select(stepped, f1[i], f0[i]);
@@ -169,8 +181,8 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
                                          : Status::max_steps_reached;
       const StepCounts c{static_cast<int>(steps[l]), static_cast<int>(accepted[l]),
                          static_cast<int>(rejected[l])};
-      double yl[N];
-      for (int i = 0; i < N; ++i) yl[i] = y[i][l];
+      Scalar yl[N];
+      for (int i = 0; i < N; ++i) yl[i] = lane_get(y[i], l);
       io.finish(l, yl, end, c);
       if (!fill(l)) live[l] = 0;
     }

@@ -14,6 +14,7 @@
 // offers too.
 #pragma once
 
+#include "kode/kernels/dual.hpp"
 #include "kode/kernels/simd/lane_pack.hpp"
 
 #if KODE_HAVE_LANES
@@ -222,6 +223,58 @@ KODE_LANE_DUAL_WITH_DOUBLE(-)
 KODE_LANE_DUAL_WITH_DOUBLE(*)
 KODE_LANE_DUAL_WITH_DOUBLE(/)
 #undef KODE_LANE_DUAL_WITH_DOUBLE
+
+// ---- lanes of a scalar type, generic over double and DualN<K> ----
+
+// The lanes of W trajectories' values of type Scalar: LanePack<W> for
+// double, LaneDual<K, W> for DualN<K>.
+template <class Scalar, int W>
+struct LanesOf {
+  using type = LanePack<W>;
+};
+template <int K, int W>
+struct LanesOf<DualN<K>, W> {
+  using type = LaneDual<K, W>;
+};
+
+// The values of the lanes (what every decision of a time loop reads).
+template <int W>
+KOKKOS_FORCEINLINE_FUNCTION const LanePack<W>& lane_value(const LanePack<W>& x) {
+  return x;
+}
+template <int K, int W>
+KOKKOS_FORCEINLINE_FUNCTION const LanePack<W>& lane_value(const LaneDual<K, W>& x) {
+  return x.v;
+}
+template <int K, int W>
+KOKKOS_FORCEINLINE_FUNCTION LaneDual<K, W> lane_select(const LaneMask<W>& c,
+                                                       const LaneDual<K, W>& a,
+                                                       const LaneDual<K, W>& b) {
+  LaneDual<K, W> r;
+  r.v = lane_select(c, a.v, b.v);
+  for (int k = 0; k < K; ++k) r.d[k] = lane_select(c, a.d[k], b.d[k]);
+  return r;
+}
+// Lane l of x, and x's lane l set to one trajectory's value.
+template <int W>
+KOKKOS_FORCEINLINE_FUNCTION double lane_get(const LanePack<W>& x, int l) {
+  return x[l];
+}
+template <int W>
+KOKKOS_FORCEINLINE_FUNCTION void lane_set(LanePack<W>& x, int l, double s) {
+  x.set(l, s);
+}
+template <int K, int W>
+KOKKOS_FORCEINLINE_FUNCTION DualN<K> lane_get(const LaneDual<K, W>& x, int l) {
+  DualN<K> r(x.v[l]);
+  for (int k = 0; k < K; ++k) dual_detail::tangent_ref(r, k) = x.d[k][l];
+  return r;
+}
+template <int K, int W>
+KOKKOS_FORCEINLINE_FUNCTION void lane_set(LaneDual<K, W>& x, int l, const DualN<K>& s) {
+  x.v.set(l, s.v);
+  for (int k = 0; k < K; ++k) x.d[k].set(l, tangent(s, k));
+}
 
 }  // namespace kode
 #endif  // KODE_HAVE_LANES

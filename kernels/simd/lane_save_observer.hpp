@@ -2,13 +2,8 @@
 // SaveObserver's records (save_observer.hpp), with one save cursor per lane.
 //
 // Save times `ts` (the common case in sweeps) are interpolated for all lanes
-// at once: each round takes, for every lane whose step holds its next save
-// time, that time, evaluates the pack's interpolant at the lanes' thetas
-// (StepInterpolant over packs: the scalar arithmetic per lane) and stores
-// each lane's value; rounds repeat while any lane has a save time left in
-// its step. The save cursors and next save times stay in vector registers
-// through the rounds. The rule of which value a save time gets is
-// visit_save_times_in_step's, so the values are the scalar observer's bits.
+// at once, in LaneSaveCursor's rounds (lane_save_cursor.hpp), so the values
+// are the scalar observer's bits.
 // Per-step records and dense output (rare in sweeps) go lane by lane through
 // the scalar SaveObserver on that lane's slice of the step.
 #pragma once
@@ -18,6 +13,7 @@
 #if KODE_HAVE_LANES
 #include "kode/kernels/dense_interpolant.hpp"
 #include "kode/kernels/save_observer.hpp"
+#include "kode/kernels/simd/lane_save_cursor.hpp"
 
 namespace kode {
 
@@ -29,20 +25,16 @@ struct LaneSaveObserver {
   // The same Views without ys: the scalar observer for step and dense records.
   const SaveViews<N, MemorySpace>& v_without_ts;
   double direction;
-  using Index = LaneMask<W>;  // W 64-bit integers, as a comparison gives
   int traj[W] = {};
-  Index next_save = {};  // each lane's next index into ts
+  LaneSaveCursor<W, MemorySpace> cursor{v.ts, direction};
   int n_step[W] = {};
   int n_dense[W] = {};
-  // Each lane's next save time (v.ts(next_save)), or direction * inf when it
-  // has none left, so that "any save in this step?" is one vector compare.
-  Pack next_ts = 0.0;
 
   // Lane `lane` now holds trajectory `trajectory`, nothing saved yet.
   KOKKOS_INLINE_FUNCTION void start(int lane, int trajectory) {
     traj[lane] = trajectory;
-    next_save[lane] = n_step[lane] = n_dense[lane] = 0;
-    refresh(lane);
+    n_step[lane] = n_dense[lane] = 0;
+    cursor.set(lane, 0);
   }
 
   KOKKOS_INLINE_FUNCTION void begin(int lane, double t0, const double (&y0)[N]) {
@@ -58,7 +50,11 @@ struct LaneSaveObserver {
 
   template <class Mask, class Interpolant>
   KOKKOS_INLINE_FUNCTION void step(const Mask& stepped, const Interpolant& s) {
-    if (v.ys.extent(0) > 0) save_times(stepped, s);
+    if (v.ys.extent(0) > 0) {
+      cursor.visit_rounds(stepped, s, [&](int l, int j, const Pack* from) {
+        for (int i = 0; i < N; ++i) v.ys(traj[l], j, i) = from[i][l];
+      });
+    }
     if (v.step_ts.extent(0) > 0 || v.dense_ts.extent(0) > 0) {
       for (int l = 0; l < W; ++l) {
         if (!stepped[l]) continue;
@@ -81,48 +77,12 @@ struct LaneSaveObserver {
 
  private:
   KOKKOS_INLINE_FUNCTION Scalar scalar(int lane, const SaveViews<N, MemorySpace>& views) const {
-    return Scalar{views,        traj[lane],   direction, static_cast<int>(next_save[lane]),
-                  n_step[lane], n_dense[lane]};
+    return Scalar{views, traj[lane], direction, cursor.index(lane), n_step[lane], n_dense[lane]};
   }
   KOKKOS_INLINE_FUNCTION void keep(int lane, const Scalar& o) {
     n_step[lane] = o.n_step;
     n_dense[lane] = o.n_dense;
-    if (o.saving_ts()) {
-      next_save[lane] = o.next_save;
-      refresh(lane);
-    }
-  }
-  // ts(j), or direction * inf past the last save time.
-  KOKKOS_INLINE_FUNCTION double save_time(long long j) const {
-    return j < static_cast<long long>(v.ts.extent(0)) ? v.ts(j) : direction * __builtin_inf();
-  }
-  // After a lane's cursor moved on its own (a new trajectory, begin): rare.
-  KOKKOS_INLINE_FUNCTION void refresh(int lane) { next_ts.set(lane, save_time(next_save[lane])); }
-
-  // visit_save_times_in_step for every lane in `stepped`, a round per save time.
-  template <class Mask, class Interpolant>
-  KOKKOS_INLINE_FUNCTION void save_times(const Mask& stepped, const Interpolant& s) {
-    const Pack t_end = s.t0 + s.dt;  // the step's end, as the scalar rule computes it
-    Pack next = next_ts;
-    Mask in = stepped & (direction * (next - t_end) <= 0.0);
-    if (!lane_any<W>(in)) return;
-    Index index = next_save;
-    do {
-      const Pack ts = lane_select(in, next, s.t0);
-      Pack y[N];
-      s.evaluate((ts - s.t0) / s.dt, y);
-      for (int l = 0; l < W; ++l) {
-        if (!in[l]) continue;
-        const bool at_end = ts[l] == t_end[l], at_start = ts[l] == s.t0[l];
-        for (int i = 0; i < N; ++i)
-          v.ys(traj[l], index[l], i) = at_end ? s.y1[i][l] : at_start ? s.y0[i][l] : y[i][l];
-      }
-      index -= in;  // a true lane is -1
-      next = lane_select(in, lane_generate<W>([&](int l) { return save_time(index[l]); }), next);
-      in = stepped & (direction * (next - t_end) <= 0.0);
-    } while (lane_any<W>(in));
-    next_save = index;
-    next_ts = next;
+    if (o.saving_ts()) cursor.set(lane, o.next_save);
   }
 };
 
