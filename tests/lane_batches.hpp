@@ -1,7 +1,7 @@
 // Shared by the SIMD-lane tests (tests/unit/test_simd_lanes.cpp,
-// test_adjoint_lanes.cpp): batches whose trajectories end at different steps
-// and for different reasons, the solve settings they run with, and a
-// bit-for-bit comparison of result arrays.
+// test_adjoint_lanes.cpp, test_forward_lanes.cpp): batches whose trajectories end at different
+// steps and for different reasons, the solve settings they run with, and a bit-for-bit comparison
+// of result arrays.
 #pragma once
 
 #include <catch2/catch_test_macros.hpp>
@@ -48,6 +48,30 @@ inline void oscillator_batch(int n, std::vector<double>& p, std::vector<double>&
     y0.push_back(x);
     y0.push_back(v);
   }
+}
+
+// Lorenz (sigma 10, beta 8/3) from a spread of starts and rho in [28, 32]:
+// chaotic, so step counts vary widely and a small max_steps or a dtmin stops
+// some trajectories mid-run.
+inline void lorenz_batch(int n, std::vector<double>& p, std::vector<double>& y0) {
+  p.clear();
+  y0.clear();
+  for (int i = 0; i < n; ++i) {
+    p.insert(p.end(), {10.0, 28.0 + (i % 5), 8.0 / 3.0});
+    y0.insert(y0.end(), {1.0 + 0.1 * i, 1.0, 1.0});
+  }
+}
+
+// Over [0, 3], save times 0.5, 1, 2, 3, at most 150 attempted steps.
+inline kode::SolveSpec lorenz_spec() {
+  kode::SolveSpec s;
+  s.t0 = 0.0;
+  s.t1 = 3.0;
+  s.ts = {0.5, 1.0, 2.0, 3.0};
+  s.control.rtol = 1e-7;
+  s.control.atol = 1e-9;
+  s.control.max_steps = 150;
+  return s;
 }
 
 // Over [0, 6] or [6, 0]: save times at t0, inside, at a step end (for

@@ -100,10 +100,7 @@ TEST_CASE("adjoint lanes: three states, stopped trajectories, crowded slots, sma
           "[simd][lanes][adjoint]") {
   std::vector<double> p, y0;
   const int n = 77;
-  for (int i = 0; i < n; ++i) {
-    p.insert(p.end(), {10.0, 28.0 + (i % 5), 8.0 / 3.0});
-    y0.insert(y0.end(), {1.0 + 0.1 * i, 1.0, 1.0});
-  }
+  kode_test::lorenz_batch(n, p, y0);
   kode::SolveSpec s;
   s.t0 = 0.0;
   s.t1 = 1.5;

@@ -72,17 +72,8 @@ TEST_CASE("forward-sensitivity lanes: three states, stopped trajectories, small 
           "[simd][lanes][forward]") {
   std::vector<double> p, y0;
   const int n = 77;
-  for (int i = 0; i < n; ++i) {
-    p.insert(p.end(), {10.0, 28.0 + (i % 5), 8.0 / 3.0});
-    y0.insert(y0.end(), {1.0 + 0.1 * i, 1.0, 1.0});
-  }
-  kode::SolveSpec s;
-  s.t0 = 0.0;
-  s.t1 = 3.0;
-  for (double t : {0.5, 1.0, 2.0, 3.0}) s.ts.push_back(t);
-  s.control.rtol = 1e-7;
-  s.control.atol = 1e-9;
-  s.control.max_steps = 150;
+  kode_test::lorenz_batch(n, p, y0);
+  kode::SolveSpec s = kode_test::lorenz_spec();
   compare<Lorenz, kode::Tsit5, 4>(s, p, y0, n);
   s.control.max_steps = 4096;
   s.control.dtmin = 2e-3;

@@ -81,21 +81,10 @@ TEMPLATE_LIST_TEST_CASE("lanes give each trajectory the one-trajectory kernel's 
 
 TEMPLATE_LIST_TEST_CASE("lanes stop trajectories for the same reasons at the same steps",
                         "[simd][lanes]", kode::OdeMethods) {
-  // Lorenz from a spread of starts: chaotic, so step counts vary widely; a
-  // small max_steps stops some mid-run, a dtmin others.
   std::vector<double> p, y0;
   const int n = 77;
-  for (int i = 0; i < n; ++i) {
-    p.insert(p.end(), {10.0, 28.0 + (i % 5), 8.0 / 3.0});
-    y0.insert(y0.end(), {1.0 + 0.1 * i, 1.0, 1.0});
-  }
-  kode::SolveSpec s;
-  s.t0 = 0.0;
-  s.t1 = 3.0;
-  s.ts = {0.5, 1.0, 2.0, 3.0};
-  s.control.rtol = 1e-7;
-  s.control.atol = 1e-9;
-  s.control.max_steps = 150;
+  kode_test::lorenz_batch(n, p, y0);
+  kode::SolveSpec s = kode_test::lorenz_spec();  // max_steps 150 stops some mid-run
   compare<Lorenz, TestType, 4>(s, p, y0, n);
   s.control.max_steps = 4096;
   s.control.dtmin = 2e-3;
