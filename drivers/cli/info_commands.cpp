@@ -77,13 +77,14 @@ int solvers_command(const std::vector<std::string>& args, CommandContext& contex
                 "calculus they converge to and the noise kinds they accept."))
     return exit_ok;
   if (context.mpi.rank() != 0) return exit_ok;
-  std::cout << std::left << std::setw(10) << "method" << std::setw(7) << "order" << std::setw(8)
+  std::cout << std::left << std::setw(14) << "method" << std::setw(7) << "order" << std::setw(8)
             << "stages" << std::setw(10) << "adaptive" << std::setw(6) << "fsal"
             << "interpolant\n";
   for (const auto& s : all_solvers())
-    std::cout << std::left << std::setw(10) << s.name << std::setw(7) << s.order << std::setw(8)
+    std::cout << std::left << std::setw(14) << s.name << std::setw(7) << s.order << std::setw(8)
               << s.stages << std::setw(10) << (s.adaptive ? "yes" : "no") << std::setw(6)
-              << (s.fsal ? "yes" : "no") << s.interpolant << " (degree " << s.dense_degree << ")\n";
+              << (s.fsal ? "yes" : "no") << s.interpolant << " (degree " << s.dense_degree << ")"
+              << (s.stiff ? "   linearly implicit, for stiff problems" : "") << "\n";
   std::cout << "\nSDE solvers (for SDE models):\n";
   std::cout << std::left << std::setw(12) << "method" << std::setw(14) << "strong order"
             << std::setw(10) << "adaptive" << std::setw(18) << "calculus"

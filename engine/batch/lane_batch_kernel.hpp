@@ -3,8 +3,8 @@
 // block of 32 W consecutive trajectories, so the lanes stay busy through a
 // block and only its last few trajectories run with lanes idle. Results go
 // into the same Views, with the same bits, as SolveBatchKernel's (one
-// trajectory per thread), which GPUs, SDE methods and models whose rhs takes
-// `double t` keep.
+// trajectory per thread), which GPUs, SDE methods, linearly implicit (stiff)
+// methods and models whose rhs takes `double t` keep.
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -18,6 +18,7 @@
 #include "kode/kernels/status.hpp"
 #include "kode/kernels/step_counts.hpp"
 #include "kode/kernels/step_size_controller.hpp"
+#include "kode/kernels/stiff/linearly_implicit.hpp"
 
 namespace kode {
 
@@ -35,12 +36,14 @@ struct lane_capable<Model, W,
 #endif
 
 // Lanes per thread for this model and method on the default execution space:
-// KODE_SIMD_LANES for ODE methods of lane-capable models on host spaces, else 1.
+// KODE_SIMD_LANES for explicit ODE methods of lane-capable models on host
+// spaces, else 1.
 template <class Model, class Method, bool Sde>
 constexpr int default_lanes() {
 #if KODE_HAVE_LANES
   using Mem = typename Kokkos::DefaultExecutionSpace::memory_space;
-  if constexpr (Sde || KODE_SIMD_LANES < 2 || !std::is_same<Mem, Kokkos::HostSpace>::value) {
+  if constexpr (Sde || is_linearly_implicit<Method>::value || KODE_SIMD_LANES < 2 ||
+                !std::is_same<Mem, Kokkos::HostSpace>::value) {
     return 1;
   } else if constexpr (lane_capable<Model, KODE_SIMD_LANES>::value) {
     return KODE_SIMD_LANES;

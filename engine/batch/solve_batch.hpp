@@ -28,6 +28,8 @@
 #include "kode/kernels/save_observer.hpp"
 #include "kode/kernels/sde/integrate_sde_trajectory.hpp"
 #include "kode/kernels/sde/sde_vector_fields.hpp"
+#include "kode/kernels/stiff/linearly_implicit.hpp"
+#include "kode/kernels/stiff/rosenbrock_stepper.hpp"
 
 namespace kode {
 
@@ -113,6 +115,8 @@ struct SolveBatchKernel {
       BrownianKey key = noise_key;
       key.trajectory += static_cast<std::uint64_t>(traj);
       s = integrate_sde_trajectory<Tableau>(fields, p, t0, t1, y, control, key, observer, c);
+    } else if constexpr (is_linearly_implicit<Tableau>::value) {
+      s = integrate_rosenbrock_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
     } else {
       s = integrate_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
     }

@@ -194,6 +194,14 @@ void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveS
       if (!near.empty()) msg += "; did you mean '" + near + "'?";
       throw ConfigError(msg);
     }
+    if (solver->stiff && !model.jacobian)
+      throw ConfigError(config.describe("solver.method") + ": '" + spec.method +
+                        "' (linearly implicit, for stiff problems) needs J = df/dy and df/dt "
+                        "from model '" +
+                        model.name +
+                        "', whose rhs does not take dual numbers for its time and state (the "
+                        "time must be a template parameter, as in the built-in models); use "
+                        "an explicit method");
     method_adaptive = solver->adaptive;
   }
   const std::string controller = config.text("solver.controller").value_or("pid");
@@ -404,6 +412,11 @@ SensitivitySetup sensitivity_from_config(const Config& config, const ModelInfo& 
     throw ConfigError(key + ": model '" + model.name +
                       "' reads a block of shared weights, which only method = adjoint "
                       "differentiates (its d/dy0 included)");
+  if (const SolverInfo* solver = model.sde ? nullptr : find_solver(spec.method);
+      solver != nullptr && solver->stiff)
+    throw ConfigError(key + ": solver.method '" + spec.method +
+                      "' (linearly implicit, for stiff problems) has no sensitivities yet; use "
+                      "an explicit method");
   if (spec.save_steps || spec.dense)
     throw ConfigError(key + ": sensitivities are computed at the save times only; drop " +
                       config.describe(spec.save_steps ? "save.steps" : "save.dense"));

@@ -14,6 +14,7 @@ ModelInfo damped_oscillator();
 ModelInfo lorenz();
 ModelInfo van_der_pol();
 ModelInfo pk_two_compartment();
+ModelInfo robertson();
 // SDE models
 ModelInfo ornstein_uhlenbeck();
 ModelInfo geometric_brownian_motion();

@@ -24,6 +24,7 @@ ModelRegistry builtin_models() {
   r.add(builtin::lorenz());
   r.add(builtin::van_der_pol());
   r.add(builtin::pk_two_compartment());
+  r.add(builtin::robertson());
   r.add(builtin::ornstein_uhlenbeck());
   r.add(builtin::geometric_brownian_motion());
   r.add(builtin::langevin_spring_mass_damper());

@@ -26,6 +26,7 @@
 #include "kode/engine/solvers/solver_registry.hpp"
 #include "kode/kernels/models/hybrid.hpp"
 #include "kode/kernels/neural/mlp.hpp"
+#include "kode/kernels/stiff/rhs_jacobian.hpp"
 
 namespace kode {
 
@@ -115,6 +116,9 @@ struct ModelInfo {
   // A block of shared weights (model_concept.hpp; the neural_ode model):
   // only [sensitivity] method = adjoint differentiates such a model.
   bool shared_weights = false;
+  // Whether the stiff (linearly implicit) methods can form J and df/dt from
+  // the model's rhs by dual numbers (its time a template parameter).
+  bool jacobian = false;
   // SDE models: the noise dimension, kind and the model's own calculus.
   bool sde = false;
   int n_noise = 0;
@@ -175,14 +179,35 @@ std::unique_ptr<Any> make_sde_solver(const Model& model, const std::string& meth
 }
 
 // Typed<Model, Tableau> for the ODE `method`, behind its Any interface, or
-// an error naming why not.
-template <class Any, template <class, class> class Typed, class Model>
+// an error naming why not. Stiff: whether Typed takes the linearly implicit
+// methods too (plain solves do; sensitivities do not yet).
+template <class Any, template <class, class> class Typed, class Model, bool Stiff = false>
 std::unique_ptr<Any> make_ode_solver(const Model& model, const std::string& method) {
   std::unique_ptr<Any> solver;
-  const bool known = dispatch_solver(method, [&](auto tag) {
+  bool known = dispatch_solver(method, [&](auto tag) {
     using Tableau = typename decltype(tag)::type;
     solver = std::make_unique<Typed<Model, Tableau>>(model);
   });
+  if (!known) {
+    known = dispatch_stiff_solver(method, [&](auto tag) {
+      using Method = typename decltype(tag)::type;
+      if constexpr (Stiff && jacobian_capable<Model>::value)
+        solver = std::make_unique<Typed<Model, Method>>(model);
+    });
+    if (known && !solver && Stiff)
+      throw std::invalid_argument(
+          "solver.method '" + method +
+          "' (linearly implicit, for stiff problems) needs J = "
+          "df/dy and df/dt from model '" +
+          std::string(Model::name) +
+          "', whose rhs does not take dual numbers for its time and state (the time must be a "
+          "template parameter, as in the built-in models: kernels/stiff/rhs_jacobian.hpp); "
+          "use an explicit method");
+    if (known && !solver)
+      throw std::invalid_argument("solver.method '" + method +
+                                  "' (linearly implicit, for stiff problems) has no "
+                                  "sensitivities yet; use an explicit method");
+  }
   if (!known) {
     if (find_sde_solver(method))
       throw std::invalid_argument("solver.method '" + method + "' is an SDE solver; model '" +
@@ -200,6 +225,7 @@ ModelInfo make_model_info(const Model& model = Model{}) {
   info.n_state = Model::n_state;
   info.n_param = Model::n_param;
   info.shared_weights = has_weights<Model>::value;
+  if constexpr (!is_sde_model<Model>::value) info.jacobian = jacobian_capable<Model>::value;
   for (int i = 0; i < Model::n_state; ++i) info.state_names.push_back(Model::state_names[i]);
   if constexpr (Model::n_param > 0)
     for (int j = 0; j < Model::n_param; ++j) info.param_names.push_back(Model::param_names[j]);
@@ -233,7 +259,7 @@ ModelInfo make_model_info(const Model& model = Model{}) {
     }
   } else {
     info.make_solver = [model](const std::string& method) {
-      return make_ode_solver<AnyBatchSolver, TypedBatchSolver>(model, method);
+      return make_ode_solver<AnyBatchSolver, TypedBatchSolver, Model, true>(model, method);
     };
     info.make_forward_solver = [model](const std::string& method) {
       return make_ode_solver<AnyForwardSensitivitySolver, TypedForwardSensitivitySolver>(model,
@@ -276,7 +302,7 @@ class ModelRegistry {
   std::vector<ModelInfo> models_;
 };
 
-// The built-in models: the seven ODE models and the SDE models of DESIGN.md.
+// The built-in models: the ODE models and the SDE models of DESIGN.md.
 ModelRegistry builtin_models();
 
 }  // namespace kode

@@ -13,6 +13,8 @@
 #include "kode/kernels/sde/euler_heun.hpp"
 #include "kode/kernels/sde/euler_maruyama.hpp"
 #include "kode/kernels/sde/milstein.hpp"
+#include "kode/kernels/stiff/rodas5p.hpp"
+#include "kode/kernels/stiff/rosenbrock23.hpp"
 #include "kode/kernels/tableaus/bosh3.hpp"
 #include "kode/kernels/tableaus/dopri5.hpp"
 #include "kode/kernels/tableaus/dopri8.hpp"
@@ -27,6 +29,10 @@ namespace kode {
 // Explicit Runge-Kutta tableaus (values of solver.method for ODE models), in
 // the order `kode solvers` lists them.
 using OdeMethods = std::tuple<Euler, Heun, Midpoint, Ralston, Bosh3, Tsit5, Dopri5, Dopri8>;
+
+// Linearly implicit (Rosenbrock) methods for stiff ODE models
+// (kernels/stiff/): plain solves only, one trajectory per thread.
+using StiffMethods = std::tuple<Rosenbrock23, Rodas5P>;
 
 // SDE solvers (values of solver.method for SDE models).
 using SdeMethods = std::tuple<EulerMaruyama, Milstein, EulerHeun, Sra1, Shark>;

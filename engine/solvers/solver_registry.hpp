@@ -13,6 +13,7 @@
 
 #include "kode/engine/solvers/method_lists.hpp"
 #include "kode/kernels/dense_interpolant.hpp"
+#include "kode/kernels/stiff/linearly_implicit.hpp"
 
 namespace kode {
 
@@ -24,6 +25,7 @@ struct SolverInfo {
   bool fsal;
   int dense_degree;
   std::string interpolant;
+  bool stiff;  // linearly implicit (StiffMethods): no sensitivities yet
 };
 
 template <class Tableau>
@@ -34,20 +36,30 @@ SolverInfo solver_info() {
                     Tableau::has_error,
                     Tableau::fsal,
                     dense_degree<Tableau>(),
-                    Tableau::dense_order > 0 ? "native" : "cubic Hermite"};
+                    Tableau::dense_order > 0 ? "native" : "cubic Hermite",
+                    is_linearly_implicit<Tableau>::value};
 }
 
-// Calls f(TableauTag<T>{}) for the tableau named `method`; returns false if
-// there is no such method.
+// Calls f(TableauTag<T>{}) for the explicit tableau named `method`; returns
+// false if there is no such method.
 template <class F>
 bool dispatch_solver(const std::string& method, F&& f) {
   return MethodList<OdeMethods>::dispatch(method, std::forward<F>(f));
 }
 
+// The same for the linearly implicit (stiff) methods.
+template <class F>
+bool dispatch_stiff_solver(const std::string& method, F&& f) {
+  return MethodList<StiffMethods>::dispatch(method, std::forward<F>(f));
+}
+
 inline std::vector<SolverInfo> all_solvers() {
   std::vector<SolverInfo> solvers;
-  MethodList<OdeMethods>::for_each(
-      [&](auto tag) { solvers.push_back(solver_info<typename decltype(tag)::type>()); });
+  const auto add = [&](auto tag) {
+    solvers.push_back(solver_info<typename decltype(tag)::type>());
+  };
+  MethodList<OdeMethods>::for_each(add);
+  MethodList<StiffMethods>::for_each(add);
   return solvers;
 }
 

@@ -12,12 +12,14 @@ case "$CASE" in
     run_kode models
     expect_rc 0
     expect_stdout_has "logistic" "lotka_volterra" "alpha, beta, gamma, delta" "x, y" \
-      "spring_mass_damper" "damped_oscillator" "lorenz" "van_der_pol" "pk_two_compartment" ;;
+      "spring_mass_damper" "damped_oscillator" "lorenz" "van_der_pol" "pk_two_compartment" \
+      "robertson" "y1, y2, y3" "k1, k2, k3" ;;
   solvers)
     run_kode solvers
     expect_rc 0
     expect_stdout_has "method" "order" "stages" "adaptive" "fsal" "interpolant"
-    for m in euler heun midpoint ralston bosh3 tsit5 dopri5 dopri8; do expect_stdout_has "$m"; done ;;
+    for m in euler heun midpoint ralston bosh3 tsit5 dopri5 dopri8; do expect_stdout_has "$m"; done
+    expect_stdout_has "rosenbrock23" "rodas5p" "linearly implicit, for stiff problems" ;;
   help)
     run_kode --help
     expect_rc 0

@@ -95,4 +95,15 @@ rc=$?
 set -e
 [ "$rc" -eq 2 ] || fail "misspelt parameter: exit $rc, expected 2"
 grep -q "params.beta" "$work/err.txt" || fail "no suggestion of params.beta in: $(cat "$work/err.txt")"
+
+# sir's rhs takes `double t`, so a stiff method cannot form df/dt by dual
+# numbers: refused, naming the key and why, not a compile error.
+set +e
+"$exe" solve --model.name=sir --params.beta=0.3 --params.gamma=0.1 --y0.s=0.99 --y0.i=0.01 \
+  --y0.r=0 --time.t1=1 --solver.method=rodas5p 2>"$work/err.txt" >/dev/null
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "stiff method for a double-time rhs: exit $rc, expected 2"
+grep -q "solver.method.*rodas5p.*template parameter" "$work/err.txt" ||
+  fail "no reason given for refusing rodas5p: $(cat "$work/err.txt")"
 echo "downstream test passed"

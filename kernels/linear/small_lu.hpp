@@ -1,0 +1,76 @@
+// LU factorisation with partial pivoting of a small dense N x N matrix, and
+// the solve with it: the linear algebra of one stiff step (the Rosenbrock
+// and ESDIRK methods of kernels/stiff/ solve with W = I - gamma h J).
+// Everything lives in the struct (registers or a GPU thread's local memory):
+// no allocation, N a compile-time constant (state sizes up to a few dozen).
+//
+// The algorithm is Doolittle's with row interchanges, as in Golub & Van Loan,
+// "Matrix Computations", 4th ed., Algorithm 3.4.1 (Gaussian elimination with
+// partial pivoting): at column k the row with the largest |a(i, k)|, i >= k,
+// becomes the pivot row; L (unit lower, below the diagonal) and U overwrite
+// the matrix. Ties keep the first such row, so the result is deterministic.
+#pragma once
+
+#include "kode/kernels/compat.hpp"
+
+namespace kode {
+
+template <int N>
+struct SmallLu {
+  double a[N][N];  // the matrix; after factor(): L below the diagonal, U on and above
+  int pivot[N];    // row k of the factorisation was row pivot[k] of the matrix
+
+  // Factors a in place. Returns false when a pivot is zero or not finite
+  // (the matrix is singular to working precision, or holds NaN/Inf); solve()
+  // must not be used then.
+  KOKKOS_INLINE_FUNCTION bool factor() {
+    for (int k = 0; k < N; ++k) pivot[k] = k;
+    for (int k = 0; k < N; ++k) {
+      int p = k;
+      double largest = math::fabs(a[k][k]);
+      for (int i = k + 1; i < N; ++i) {
+        const double m = math::fabs(a[i][k]);
+        if (m > largest) {
+          largest = m;
+          p = i;
+        }
+      }
+      if (!(largest > 0.0) || !math::isfinite(largest)) return false;
+      if (p != k) {
+        for (int j = 0; j < N; ++j) {
+          const double s = a[k][j];
+          a[k][j] = a[p][j];
+          a[p][j] = s;
+        }
+        const int s = pivot[k];
+        pivot[k] = pivot[p];
+        pivot[p] = s;
+      }
+      const double inv = 1.0 / a[k][k];
+      for (int i = k + 1; i < N; ++i) {
+        const double l = a[i][k] * inv;
+        a[i][k] = l;
+        for (int j = k + 1; j < N; ++j) a[i][j] -= l * a[k][j];
+      }
+    }
+    return true;
+  }
+
+  // Solves A x = b with the factors, in place (b becomes x).
+  KOKKOS_INLINE_FUNCTION void solve(double (&b)[N]) const {
+    double x[N];
+    for (int i = 0; i < N; ++i) {  // L z = P b
+      double s = b[pivot[i]];
+      for (int j = 0; j < i; ++j) s -= a[i][j] * x[j];
+      x[i] = s;
+    }
+    for (int i = N - 1; i >= 0; --i) {  // U x = z
+      double s = x[i];
+      for (int j = i + 1; j < N; ++j) s -= a[i][j] * x[j];
+      x[i] = s / a[i][i];
+    }
+    for (int i = 0; i < N; ++i) b[i] = x[i];
+  }
+};
+
+}  // namespace kode

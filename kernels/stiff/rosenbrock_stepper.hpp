@@ -1,0 +1,142 @@
+// The explicit state of one trajectory's time loop with a Rosenbrock method
+// (rosenbrock23.hpp), as TrajectoryStepper (integrate_trajectory.hpp) is for
+// the explicit RK methods: t, the next |dt|, y, f(t, y), the Jacobian and
+// df/dt at (t, y), the controller's state (StepAcceptance: the same PID
+// controller and accept/reject rule), the counts and the status.
+//
+// The Jacobian is formed once per accepted point (a rejected step retries
+// from the same (t, y) with the same J and a new W). A step whose W is
+// singular to working precision is counted as rejected and retried with a
+// quarter of the step; below dtmin the trajectory stops (dt_min_reached).
+#pragma once
+
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/initial_step.hpp"
+#include "kode/kernels/integrate_trajectory.hpp"
+#include "kode/kernels/status.hpp"
+#include "kode/kernels/step_acceptance.hpp"
+#include "kode/kernels/step_counts.hpp"
+#include "kode/kernels/step_size_controller.hpp"
+#include "kode/kernels/stiff/rhs_jacobian.hpp"
+
+namespace kode {
+
+template <class Method, int N>
+struct RosenbrockStepper {
+  double t = 0.0, t1 = 0.0, direction = 1.0, clip_tol = 0.0, dt_abs = 0.0;
+  double y[N];
+  double f0[N];           // f(t, y)
+  double jacobian[N][N];  // df/dy at (t, y)
+  double f_t[N];          // df/dt at (t, y)
+  StepAcceptance acceptance;
+  StepCounts counts;
+  Status status = Status::success;
+  double t_prev = 0.0, dt_prev = 0.0;  // the last accepted step
+
+  // Starts at (t0, y0): f, J and df/dt there, and the initial step
+  // (Hairer's algorithm when control.dt0 is not given). Returns false when
+  // y0, f or J is not finite (status nonfinite).
+  template <class Model>
+  KOKKOS_INLINE_FUNCTION bool begin(const Model& model, const double* p, double t0, double t1_,
+                                    const double (&y0)[N], const StepSizeControl& control) {
+    t = t0;
+    t1 = t1_;
+    direction = t1 >= t0 ? 1.0 : -1.0;
+    for (int i = 0; i < N; ++i) y[i] = y0[i];
+    if (!all_finite(y) || !linearise(model, p)) {
+      status = Status::nonfinite;
+      return false;
+    }
+    acceptance = StepAcceptance(control.adaptive && Method::has_error);
+    dt_abs = control.dt0;
+    if (!(dt_abs > 0.0) && t0 != t1)
+      dt_abs = initial_step_size(model, p, t0, direction, y, f0, Method::error_order, control.rtol,
+                                 control.atol);
+    if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
+    if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
+    clip_tol = step_clip_tolerance(t0, t1);
+    return true;
+  }
+
+  KOKKOS_INLINE_FUNCTION static PidCoefficients pid(const StepSizeControl& control) {
+    return pid_coefficients(control, Method::error_order);
+  }
+
+  // One attempted step from t; the observer sees every accepted step with
+  // its interpolant. `finished` (with `status`) when the trajectory reached
+  // t1 or stopped early.
+  template <class Model, class Observer>
+  KOKKOS_INLINE_FUNCTION StepOutcome attempt(const Model& model, const double* p,
+                                             const StepSizeControl& control,
+                                             const PidCoefficients& pid, Observer& observer) {
+    if (counts.num_steps >= control.max_steps) return finish(Status::max_steps_reached);
+    double t_next = t + direction * dt_abs;
+    if (direction * (t_next - t1) >= -clip_tol) t_next = t1;
+    const double dt = t_next - t;
+    double y1[N], err[N];
+    typename Method::template Stages<N> s;
+    ++counts.num_steps;
+    if (!Method::step(model, p, t, dt, y, f0, jacobian, f_t, y1, err, s)) {
+      // W singular: a rejected attempt, retried with a quarter of the step.
+      ++counts.num_rejected;
+      dt_abs = 0.25 * math::fabs(dt);
+      if (!StepAcceptance::bound_step_size(control, dt_abs)) return finish(Status::dt_min_reached);
+      return StepOutcome::rejected;
+    }
+    if (!acceptance.judge(control, pid, y, y1, err, counts)) return finish(Status::nonfinite);
+
+    if (acceptance.accepted()) {
+      observer.step(typename Method::template Interpolant<N>{t, dt, y, y1, s});
+      for (int i = 0; i < N; ++i) y[i] = y1[i];
+      t_prev = t;
+      dt_prev = dt;
+      t = t_next;
+      if (t == t1) return finish(Status::success);
+      if (!linearise(model, p)) return finish(Status::nonfinite);
+    }
+    if (acceptance.adaptive()) {
+      dt_abs = math::fabs(dt) * acceptance.factor();
+      if (!StepAcceptance::bound_step_size(control, dt_abs)) return finish(Status::dt_min_reached);
+    }
+    return acceptance.accepted() ? StepOutcome::accepted : StepOutcome::rejected;
+  }
+
+  KOKKOS_INLINE_FUNCTION StepOutcome finish(Status s) {
+    status = s;
+    return StepOutcome::finished;
+  }
+
+ private:
+  // f, J and df/dt at (t, y); false when any of them is not finite.
+  template <class Model>
+  KOKKOS_INLINE_FUNCTION bool linearise(const Model& model, const double* p) {
+    rhs_with_jacobian(model, p, t, y, f0, jacobian, f_t);
+    bool ok = all_finite(f0) && all_finite(f_t);
+    for (int i = 0; i < N; ++i) ok = ok && all_finite(jacobian[i]);
+    return ok;
+  }
+};
+
+// Integrates y from t0 to t1 in place with a Rosenbrock method. Returns the
+// trajectory's status.
+template <class Method, class Model, int N, class Observer>
+KOKKOS_INLINE_FUNCTION Status integrate_rosenbrock_trajectory(const Model& model, const double* p,
+                                                              double t0, double t1, double (&y)[N],
+                                                              const StepSizeControl& control,
+                                                              Observer& observer,
+                                                              StepCounts& counts) {
+  RosenbrockStepper<Method, N> stepper;
+  const bool ok = stepper.begin(model, p, t0, t1, y, control);
+  counts = stepper.counts;
+  if (!ok) return stepper.status;
+  observer.begin(t0, y);
+  if (t0 == t1) return Status::success;
+  const PidCoefficients pid = stepper.pid(control);
+  while (stepper.attempt(model, p, control, pid, observer) != StepOutcome::finished) {
+  }
+  for (int i = 0; i < N; ++i) y[i] = stepper.y[i];
+  counts = stepper.counts;
+  return stepper.status;
+}
+
+}  // namespace kode
