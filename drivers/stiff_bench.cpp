@@ -3,7 +3,7 @@
 // Kvaerno5, scripts/bench/diffrax_stiff_peer.py, which use the same problems,
 // grids and output line).
 //
-//   stiff_bench --problem robertson|vdp [--n 10000] [--method rodas5p|rosenbrock23]
+//   stiff_bench --problem robertson|vdp [--n 10000] [--method rodas5p|rosenbrock23|kvaerno5]
 //               [--rtol R] [--atol A] [--max-steps M] [--pcoeff P] [--icoeff I]
 //               [--out FILE]
 //
@@ -47,6 +47,8 @@
 #include "kode/kernels/status.hpp"
 #include "kode/kernels/step_counts.hpp"
 #include "kode/kernels/step_size_controller.hpp"
+#include "kode/kernels/stiff/esdirk.hpp"
+#include "kode/kernels/stiff/kvaerno5.hpp"
 #include "kode/kernels/stiff/rodas5p.hpp"
 #include "kode/kernels/stiff/rosenbrock23.hpp"
 #include "kode/kernels/stiff/rosenbrock_stepper.hpp"
@@ -78,7 +80,7 @@ struct Options {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "stiff_bench: %s\nusage: stiff_bench --problem robertson|vdp [--n N] "
-               "[--method rodas5p|rosenbrock23] [--rtol R] [--atol A] [--max-steps M] "
+               "[--method rodas5p|rosenbrock23|kvaerno5] [--rtol R] [--atol A] [--max-steps M] "
                "[--pcoeff P] [--icoeff I] [--out FILE]\n",
                why);
   std::exit(2);
@@ -112,8 +114,8 @@ Options parse(int argc, char** argv) {
       usage(("unknown option " + a).c_str());
   }
   if (o.problem != "robertson" && o.problem != "vdp") usage("--problem must be robertson or vdp");
-  if (o.method != "rodas5p" && o.method != "rosenbrock23")
-    usage("--method must be rodas5p or rosenbrock23");
+  if (o.method != "rodas5p" && o.method != "rosenbrock23" && o.method != "kvaerno5")
+    usage("--method must be rodas5p, rosenbrock23 or kvaerno5");
   if (o.n < 1) usage("--n must be >= 1");
   if (o.max_steps < 1 || o.max_steps > 2000000000L) usage("--max-steps out of range");
   const bool rob = o.problem == "robertson";
@@ -213,6 +215,8 @@ int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
   if (o.method == "rodas5p")
     run_problem<kode::Rodas5P>(o);
+  else if (o.method == "kvaerno5")
+    run_problem<kode::Esdirk<kode::Kvaerno5>>(o);
   else
     run_problem<kode::Rosenbrock23>(o);
   return 0;

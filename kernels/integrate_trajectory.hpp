@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "kode/kernels/compat.hpp"
 #include "kode/kernels/dense_interpolant.hpp"
@@ -85,8 +86,7 @@ struct TrajectoryStepper {
                                    control.atol);
       }
     }
-    if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
-    if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
+    dt_abs = StepAcceptance::clamp_first_step(control, dt_abs);
     clip_tol = step_clip_tolerance(t0, t1);
     return true;
   }
@@ -147,6 +147,55 @@ struct TrajectoryStepper {
   }
 };
 
+// Observers that can end a trajectory (a terminal event:
+// events/event_observer.hpp) have stopped() and the state there, y_stop.
+template <class Observer, class = void>
+struct observer_can_stop : std::false_type {};
+template <class Observer>
+struct observer_can_stop<Observer, std::void_t<decltype(std::declval<const Observer&>().stopped())>>
+    : std::true_type {};
+
+// After an attempt: true when the observer ended the trajectory, with y its
+// state at the event.
+template <class Observer, class T, int N>
+KOKKOS_INLINE_FUNCTION bool observer_stopped(const Observer& observer, T (&y)[N]) {
+  if constexpr (observer_can_stop<Observer>::value) {
+    if (observer.stopped()) {
+      for (int i = 0; i < N; ++i) y[i] = observer.y_stop[i];
+      return true;
+    }
+  }
+  return false;
+}
+
+// Runs a stepper (TrajectoryStepper here, RosenbrockStepper for the stiff
+// methods) from (t0, y) to t1: begin(), the observer's start, attempts until
+// finished or until the observer stops it (status event_occurred). y becomes
+// the final state; returns the trajectory's status.
+template <class Stepper, class Model, class T, class Param, int N, class Observer>
+KOKKOS_FORCEINLINE_FUNCTION Status run_stepper(Stepper& stepper, const Model& model, const Param* p,
+                                               double t0, double t1, T (&y)[N],
+                                               const StepSizeControl& control, Observer& observer,
+                                               StepCounts& counts) {
+  const bool ok = stepper.begin(model, p, t0, t1, y, control);
+  counts = stepper.counts;
+  if (!ok) return stepper.status;
+  observer.begin(t0, y);
+  if (t0 == t1) return Status::success;
+  const PidCoefficients pid = stepper.pid(control);
+  while (true) {
+    const StepOutcome outcome = stepper.attempt(model, p, control, pid, observer);
+    if (observer_stopped(observer, y)) {
+      counts = stepper.counts;
+      return Status::event_occurred;
+    }
+    if (outcome == StepOutcome::finished) break;
+  }
+  for (int i = 0; i < N; ++i) y[i] = stepper.y[i];
+  counts = stepper.counts;
+  return stepper.status;
+}
+
 // Integrates y from t0 to t1 in place. Returns the trajectory's status.
 // T (state) and Param (parameters) are double for a solve, or dual numbers to
 // carry forward sensitivities: every decision (initial step, accept/reject,
@@ -159,17 +208,7 @@ KOKKOS_INLINE_FUNCTION Status integrate_trajectory(const Model& model, const Par
                                                    Observer& observer, StepCounts& counts) {
   static_assert(Tableau::has_error || Tableau::stages > 0, "tableau must have stages");
   TrajectoryStepper<Tableau, N, T> stepper;
-  const bool ok = stepper.begin(model, p, t0, t1, y, control);
-  counts = stepper.counts;
-  if (!ok) return stepper.status;
-  observer.begin(t0, y);
-  if (t0 == t1) return Status::success;
-  const PidCoefficients pid = stepper.pid(control);
-  while (stepper.attempt(model, p, control, pid, observer) != StepOutcome::finished) {
-  }
-  for (int i = 0; i < N; ++i) y[i] = stepper.y[i];
-  counts = stepper.counts;
-  return stepper.status;
+  return run_stepper(stepper, model, p, t0, t1, y, control, observer, counts);
 }
 
 }  // namespace kode

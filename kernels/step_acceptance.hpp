@@ -78,6 +78,15 @@ class StepAcceptance {
   KOKKOS_INLINE_FUNCTION bool accepted() const { return decision_.accept; }
   KOKKOS_INLINE_FUNCTION double factor() const { return decision_.factor; }
 
+  // The first |dt| (control.dt0 or the initial-step algorithm's) put inside
+  // [dtmin, dtmax], where those are set.
+  KOKKOS_INLINE_FUNCTION static double clamp_first_step(const StepSizeControl& control,
+                                                        double dt_abs) {
+    if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
+    if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
+    return dt_abs;
+  }
+
   // Caps a proposed next |dt| at dtmax; false when it falls below dtmin.
   KOKKOS_INLINE_FUNCTION static bool bound_step_size(const StepSizeControl& control,
                                                      double& dt_abs) {

@@ -32,6 +32,12 @@ struct StepSizeControl {
   double factormax = 10.0;
   double safety = 0.9;
   int max_steps = 4096;  // attempted steps (accepted + rejected)
+  // The simplified Newton iteration of the ESDIRK methods (kernels/stiff/
+  // esdirk.hpp): converged when the predicted error of the stage values is
+  // at most newton_kappa in the controller's scaled norm, failed after
+  // newton_max_iters iterations.
+  double newton_kappa = 0.01;
+  int newton_max_iters = 10;
 };
 
 // Controller history carried by each trajectory between steps.

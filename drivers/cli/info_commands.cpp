@@ -84,7 +84,10 @@ int solvers_command(const std::vector<std::string>& args, CommandContext& contex
     std::cout << std::left << std::setw(14) << s.name << std::setw(7) << s.order << std::setw(8)
               << s.stages << std::setw(10) << (s.adaptive ? "yes" : "no") << std::setw(6)
               << (s.fsal ? "yes" : "no") << s.interpolant << " (degree " << s.dense_degree << ")"
-              << (s.stiff ? "   linearly implicit, for stiff problems" : "") << "\n";
+              << (s.newton  ? "   implicit (Newton), for stiff problems"
+                  : s.stiff ? "   linearly implicit, for stiff problems"
+                            : "")
+              << "\n";
   std::cout << "\nSDE solvers (for SDE models):\n";
   std::cout << std::left << std::setw(12) << "method" << std::setw(14) << "strong order"
             << std::setw(10) << "adaptive" << std::setw(18) << "calculus"

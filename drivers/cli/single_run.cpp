@@ -76,6 +76,7 @@ RunAttributes run_attributes(const ModelInfo& model, const SolveSpec& spec, std:
   attributes.config_text = config_text;
   attributes.t0 = spec.t0;
   attributes.t1 = spec.t1;
+  attributes.event = spec.event;
   return attributes;
 }
 

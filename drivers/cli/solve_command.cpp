@@ -24,14 +24,16 @@ const char* const solve_summary =
     "result file (FILE.partial, renamed to FILE when complete).\n"
     "Exit status: 0 success; 1 the trajectory stopped early (its status is\n"
     "reported on stderr; the output is still written, unreached rows are nan);\n"
-    "2 bad input (nothing is computed or written); 74 an I/O error.";
+    "2 bad input (nothing is computed or written); 74 an I/O error.\n"
+    "With [event] the event's time and state are reported on stderr; after a\n"
+    "terminal event (status 4, a success) the CSV rows stop at the event.";
 
 // CSV at full precision: %.17g reads back as the same double. Observations
 // (ys_observed non-empty) follow the states as <state>_observed columns, then
 // forward sensitivities as d<state>_d<param> and d<state>_d<state>0 columns
 // (state-major: every derivative of the first state, then the next).
 void print_csv(const BatchResult& r, const ModelInfo& model, const std::vector<double>& ys_observed,
-               const SensitivityArrays& sens) {
+               const SensitivityArrays& sens, std::size_t n_rows) {
   const std::vector<std::string>& state_names = model.state_names;
   const std::vector<std::string>& param_names = model.param_names;
   std::string header = "t";
@@ -45,7 +47,7 @@ void print_csv(const BatchResult& r, const ModelInfo& model, const std::vector<d
     }
   std::printf("%s\n", header.c_str());
   const size_t n_state = state_names.size(), n_param = param_names.size();
-  for (size_t j = 0; j < r.ts.size(); ++j) {
+  for (size_t j = 0; j < n_rows; ++j) {
     std::printf("%.17g", r.ts[j]);
     for (size_t i = 0; i < n_state; ++i) std::printf(",%.17g", r.ys[j * n_state + i]);
     if (!ys_observed.empty())
@@ -74,6 +76,37 @@ void print_gradient_csv(const ModelInfo& model, const SensitivityArrays& sens) {
   std::printf("\n");
   if (std::fflush(stdout) != 0 || std::ferror(stdout))
     throw IoError("writing the CSV to stdout failed");
+}
+
+// [event]: what happened, on stderr. Returns the number of CSV rows to
+// print: the save times up to a terminal event (those after it were never
+// reached), else all.
+std::size_t report_event(const BatchResult& r, const SolveSpec& spec, const ModelInfo& model) {
+  const std::size_t all_rows = r.ts.size();
+  if (!spec.event.enabled || r.event_count.empty()) return all_rows;
+  const EventSpec& e = spec.event;
+  const std::string& state = model.state_names.at(e.state);
+  const std::size_t n_state = model.state_names.size();
+  const int count = r.event_count[0];
+  if (count == 0) {
+    std::fprintf(stderr, "kode: event: %s did not cross %.17g (%s) in [%.17g, %.17g]\n",
+                 state.c_str(), e.value, event_direction_name(e.direction), spec.t0, spec.t1);
+    return all_rows;
+  }
+  const double t = r.event_t[0];
+  std::fprintf(stderr, "kode: event: %s crossed %.17g (%s) at t = %.17g", state.c_str(), e.value,
+               event_direction_name(e.direction), t);
+  for (std::size_t i = 0; i < n_state; ++i)
+    std::fprintf(stderr, ", %s = %.17g", model.state_names[i].c_str(), r.event_y[i]);
+  if (e.terminal) {
+    std::fprintf(stderr, "; terminal: the trajectory stops there\n");
+    const double direction = spec.t1 >= spec.t0 ? 1.0 : -1.0;
+    std::size_t rows = 0;
+    while (rows < all_rows && direction * (r.ts[rows] - t) <= 0.0) ++rows;
+    return rows;
+  }
+  std::fprintf(stderr, "; %d crossing%s in all\n", count, count == 1 ? "" : "s");
+  return all_rows;
 }
 
 }  // namespace
@@ -138,6 +171,7 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
       p.observation.enabled() ? observe_states(p.observation, result, p.spec.first_trajectory)
                               : std::vector<double>{};
 
+  const std::size_t csv_rows = report_event(result, p.spec, *p.model);
   if (to_file) {
     const RunAttributes attributes = run_attributes(*p.model, p.spec, 0, context.mpi.size(),
                                                     resolved_config_text(p, run.config));
@@ -147,7 +181,7 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
   } else if (sens.has_loss()) {
     print_gradient_csv(*p.model, sensitivity);
   } else {
-    print_csv(result, *p.model, ys_observed, sensitivity);
+    print_csv(result, *p.model, ys_observed, sensitivity, csv_rows);
   }
 
   const auto status = static_cast<Status>(result.status.at(0));

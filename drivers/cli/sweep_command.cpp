@@ -106,6 +106,10 @@ std::string summary_text(const SweepPlan& plan, const SweepOutcome& outcome, int
                 (s < status_count ? status_name(status) : "unknown status");
   }
   out << (failures.empty() ? " (no failures)" : " (failed: " + failures + ")");
+  if (plan.spec.event.enabled)
+    out << "; event (" << plan.model->state_names.at(plan.spec.event.state) << " "
+        << event_direction_name(plan.spec.event.direction) << " through " << plan.spec.event.value
+        << ") in " << t.with_event;
   out << "; " << seconds_text(outcome.wall_s) << " on " << counted(n_ranks, "rank") << " -> "
       << plan.output_file << "\n";
   return out.str();

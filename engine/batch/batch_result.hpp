@@ -32,6 +32,13 @@ struct BatchResult {
   std::vector<double> dense_ts;    // [n_traj][dense_capacity + 1] step boundaries
   std::vector<double> dense_ys;    // [n_traj][dense_capacity][dense_degree+1][n_state]
 
+  // [event]: the first event_records occurrences per trajectory (NaN where
+  // there were fewer) and the count of all of them.
+  int event_records = 0;
+  std::vector<double> event_t;   // [n_traj][event_records]
+  std::vector<double> event_y;   // [n_traj][event_records][n_state]
+  std::vector<int> event_count;  // [n_traj]
+
   int n_save() const { return static_cast<int>(ts.size()); }
 };
 

@@ -18,7 +18,7 @@
 #include "kode/kernels/status.hpp"
 #include "kode/kernels/step_counts.hpp"
 #include "kode/kernels/step_size_controller.hpp"
-#include "kode/kernels/stiff/linearly_implicit.hpp"
+#include "kode/kernels/stiff/implicit_method.hpp"
 
 namespace kode {
 
@@ -42,7 +42,7 @@ template <class Model, class Method, bool Sde>
 constexpr int default_lanes() {
 #if KODE_HAVE_LANES
   using Mem = typename Kokkos::DefaultExecutionSpace::memory_space;
-  if constexpr (Sde || is_linearly_implicit<Method>::value || KODE_SIMD_LANES < 2 ||
+  if constexpr (Sde || is_implicit_method<Method>::value || KODE_SIMD_LANES < 2 ||
                 !std::is_same<Mem, Kokkos::HostSpace>::value) {
     return 1;
   } else if constexpr (lane_capable<Model, KODE_SIMD_LANES>::value) {

@@ -23,12 +23,13 @@
 #include "kode/engine/batch/lane_batch_kernel.hpp"
 #include "kode/engine/batch/solve_spec.hpp"
 #include "kode/kernels/dense_interpolant.hpp"
+#include "kode/kernels/events/event_observer.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
 #include "kode/kernels/model_concept.hpp"
 #include "kode/kernels/save_observer.hpp"
 #include "kode/kernels/sde/integrate_sde_trajectory.hpp"
 #include "kode/kernels/sde/sde_vector_fields.hpp"
-#include "kode/kernels/stiff/linearly_implicit.hpp"
+#include "kode/kernels/stiff/implicit_method.hpp"
 #include "kode/kernels/stiff/rosenbrock_stepper.hpp"
 
 namespace kode {
@@ -102,20 +103,24 @@ struct SolveBatchKernel {
   StepSizeControl control;
   typename FieldsFor<Model, Tableau>::type fields;  // SDE methods only
   BrownianKey noise_key;                            // trajectory: first index of the batch
+  EventSpec event;                                  // event.enabled: events are found
+  EventViews<N, MemorySpace> events;
 
   KOKKOS_INLINE_FUNCTION void operator()(const int traj) const {
     double p[P > 0 ? P : 1] = {};
     for (int j = 0; j < P; ++j) p[j] = params(traj, j);
     double y[N];
     for (int i = 0; i < N; ++i) y[i] = y0(traj, i);
-    SaveObserver<N, D, MemorySpace> observer{save, traj, t1 >= t0 ? 1.0 : -1.0};
+    SaveObserver<N, D, MemorySpace> saves{save, traj, t1 >= t0 ? 1.0 : -1.0};
+    EventObserver<N, SaveObserver<N, D, MemorySpace>, MemorySpace> observer{saves, event, events,
+                                                                            traj};
     StepCounts c;
     Status s;
     if constexpr (sde) {
       BrownianKey key = noise_key;
       key.trajectory += static_cast<std::uint64_t>(traj);
       s = integrate_sde_trajectory<Tableau>(fields, p, t0, t1, y, control, key, observer, c);
-    } else if constexpr (is_linearly_implicit<Tableau>::value) {
+    } else if constexpr (is_implicit_method<Tableau>::value) {
       s = integrate_rosenbrock_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
     } else {
       s = integrate_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
@@ -177,12 +182,20 @@ class BatchSolver {
          {&r.num_steps, &r.num_accepted, &r.num_rejected, &r.n_steps_saved, &r.n_dense_steps})
       v->clear();
     r.status.clear();
-    r.step_capacity = r.dense_degree = r.dense_capacity = 0;
+    r.event_t.clear();
+    r.event_y.clear();
+    r.event_count.clear();
+    r.step_capacity = r.dense_degree = r.dense_capacity = r.event_records = 0;
     if (n_traj == 0) return;
     const int n_save = static_cast<int>(spec.ts.size());
     const int cap = spec.control.max_steps + 1;
 
-    Kernel k{model_, {}, {}, {}, {}, {}, {}, spec.t0, spec.t1, spec.control, {}, {}};
+    if (spec.event.enabled && spec.event.state >= N)
+      throw std::invalid_argument("event.state: index " + std::to_string(spec.event.state) +
+                                  " is not a state of the model (it has " + std::to_string(N) +
+                                  ")");
+    Kernel k{model_,  {},      {},           {}, {}, {},         {},
+             spec.t0, spec.t1, spec.control, {}, {}, spec.event, {}};
     if constexpr (Kernel::sde) {
       k.fields = sde_fields<Model, Tableau>(model_, spec);
       k.noise_key = brownian_key(spec);
@@ -226,6 +239,14 @@ class BatchSolver {
       k.save.dense_ys = dense_ys_;
       k.save.n_dense_steps = n_dense_steps_;
     }
+    if (spec.event.enabled) {
+      // The kernel writes every record (NaN where none occurred) and count.
+      const int records = spec.event.max_records;
+      ensure(event_t_, h_event_t_, "event_t", n_traj, records);
+      ensure(event_y_, h_event_y_, "event_y", n_traj, records, N);
+      ensure(event_count_, h_event_count_, "event_count", n_traj);
+      k.events = EventViews<N, Mem>{event_t_, event_y_, event_count_};
+    }
     ensure(y_final_, h_y_final_, "y_final", n_traj, N);
     ensure(status_, h_status_, "status", n_traj);
     ensure(counts_, h_counts_, "counts", n_traj, 3);
@@ -233,7 +254,7 @@ class BatchSolver {
     k.status = status_;
     k.counts = counts_;
 
-    run_kernel(k, n_traj);
+    run_kernel(k, n_traj, spec.event.enabled);
     Kokkos::fence();
 
     // Copy back, transposing to row-major [traj][...] order.
@@ -260,6 +281,24 @@ class BatchSolver {
             for (int t = begin; t < end; ++t)
               r.ys[(static_cast<size_t>(t) * n_save + j) * N + i] = h_ys_(t, j, i);
       });
+    }
+    if (spec.event.enabled) {
+      const int records = spec.event.max_records;
+      Kokkos::deep_copy(h_event_t_, event_t_);
+      Kokkos::deep_copy(h_event_y_, event_y_);
+      Kokkos::deep_copy(h_event_count_, event_count_);
+      r.event_records = records;
+      r.event_t.resize(static_cast<size_t>(n_traj) * records);
+      r.event_y.resize(static_cast<size_t>(n_traj) * records * N);
+      r.event_count.resize(n_traj);
+      for (int t = 0; t < n_traj; ++t) {
+        r.event_count[t] = h_event_count_(t);
+        for (int e = 0; e < records; ++e) {
+          r.event_t[static_cast<size_t>(t) * records + e] = h_event_t_(t, e);
+          for (int i = 0; i < N; ++i)
+            r.event_y[(static_cast<size_t>(t) * records + e) * N + i] = h_event_y_(t, e, i);
+        }
+      }
     }
     if (spec.save_steps) {
       Kokkos::deep_copy(h_step_ts_, step_ts_);
@@ -308,13 +347,14 @@ class BatchSolver {
  private:
   // Runs the batch kernel: W trajectories per thread in SIMD lanes where the
   // build and the method have them (lane_batch_kernel.hpp), one per thread
-  // otherwise. A lone trajectory runs without lanes: the pack's idle lanes
-  // would cost it 1-2 us (W1, measured with kode_bench --n 1), for the same
-  // bits.
-  void run_kernel(const Kernel& k, int n_traj) const {
+  // otherwise and with events (whose root finding is per trajectory). A lone trajectory runs
+  // without lanes: the pack's idle lanes would cost it 1-2 us (W1, measured with kode_bench --n 1),
+  // for the same bits.
+  void run_kernel(const Kernel& k, int n_traj, bool events) const {
+    (void)events;  // without lanes every batch runs one trajectory per thread
 #if KODE_HAVE_LANES
     if constexpr (Lanes > 1) {
-      if (n_traj > 1) {
+      if (n_traj > 1 && !events) {
         using LaneKernel = SolveBatchLanesKernel<Model, Tableau, Mem, Lanes, D>;
         SaveViews<N, Mem> without_ts = k.save;
         without_ts.ys = {};
@@ -365,18 +405,18 @@ class BatchSolver {
 
   Model model_;
   std::string label_, kernel_label_;
-  Dev<double**> params_, y0_, y_final_, step_ts_, dense_ts_;
+  Dev<double**> params_, y0_, y_final_, step_ts_, dense_ts_, event_t_;
   Dev<double*> ts_;
-  Dev<double***> ys_, step_ys_;
+  Dev<double***> ys_, step_ys_, event_y_;
   Dev<double****> dense_ys_;
-  Dev<int*> n_steps_saved_, n_dense_steps_;
+  Dev<int*> n_steps_saved_, n_dense_steps_, event_count_;
   Kokkos::View<std::int8_t*, Mem> status_;
   Dev<int**> counts_;
-  HostMirror<Dev<double**>> h_params_, h_y0_, h_y_final_, h_step_ts_, h_dense_ts_;
+  HostMirror<Dev<double**>> h_params_, h_y0_, h_y_final_, h_step_ts_, h_dense_ts_, h_event_t_;
   HostMirror<Dev<double*>> h_ts_;
-  HostMirror<Dev<double***>> h_ys_, h_step_ys_;
+  HostMirror<Dev<double***>> h_ys_, h_step_ys_, h_event_y_;
   HostMirror<Dev<double****>> h_dense_ys_;
-  HostMirror<Dev<int*>> h_n_steps_saved_, h_n_dense_steps_;
+  HostMirror<Dev<int*>> h_n_steps_saved_, h_n_dense_steps_, h_event_count_;
   typename Kokkos::View<std::int8_t*, Mem>::HostMirror h_status_;
   HostMirror<Dev<int**>> h_counts_;
 };

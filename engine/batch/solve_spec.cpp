@@ -61,6 +61,16 @@ void validate_solve_spec(const SolveSpec& s) {
   if (c.dtmax > 0 && c.dtmin > c.dtmax)
     fail("solver.dtmin (" + num(c.dtmin) + ") exceeds solver.dtmax (" + num(c.dtmax) + ")");
   if (c.max_steps < 1) fail("solver.max_steps must be >= 1, got " + std::to_string(c.max_steps));
+  const EventSpec& e = s.event;
+  if (e.enabled) {
+    if (!std::isfinite(e.value)) fail("event.value must be finite, got " + num(e.value));
+    if (e.state < 0) fail("event.state: no such state");
+    if (e.max_records < 1 || e.max_records > max_event_records)
+      fail("event.records must be in [1, " + std::to_string(max_event_records) + "], got " +
+           std::to_string(e.max_records));
+    if (!(e.time_tol >= 0) || !std::isfinite(e.time_tol))
+      fail("event.tol must be >= 0, got " + num(e.time_tol));
+  }
 }
 
 double brownian_tree_tol(double t0, double t1, const NoiseSpec& noise) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kode/kernels/events/event_spec.hpp"
 #include "kode/kernels/step_size_controller.hpp"
 
 namespace kode {
@@ -37,10 +38,15 @@ struct SolveSpec {
   bool save_steps = false;  // t and y after every accepted step
   bool dense = false;       // interpolation data of every accepted step
   StepSizeControl control;
+  // [event]: a state crossing a level (kernels/events/event_spec.hpp).
+  EventSpec event;
   // SDE models only.
   NoiseSpec noise;
   std::uint64_t first_trajectory = 0;  // global index of the batch's first trajectory
 };
+
+// The most occurrences of an event recorded per trajectory (event.records).
+inline constexpr int max_event_records = 1000;
 
 // Throws std::invalid_argument naming the problem if the spec is unusable.
 void validate_solve_spec(const SolveSpec& spec);

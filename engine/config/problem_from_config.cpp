@@ -153,6 +153,69 @@ const ModelInfo& model_from_config(const Config& config, const ModelRegistry& mo
   return *model;
 }
 
+namespace {
+
+// [event]: one state crossing a level (kernels/events/event_spec.hpp).
+EventSpec event_from_config(const Config& config, const ModelInfo& model) {
+  EventSpec e;
+  if (config.keys_in("event").empty()) return e;
+  e.enabled = true;
+  const auto state = config.text("event.state");
+  if (!state)
+    throw ConfigError(
+        "missing required key 'event.state' ([event] watches one state crossing event.value)");
+  const auto& names = model.state_names;
+  const auto it = std::find(names.begin(), names.end(), *state);
+  if (it == names.end()) {
+    std::string msg = config.describe("event.state") + ": model '" + model.name +
+                      "' has no state '" + *state + "'";
+    const std::string near = nearest_name(*state, names);
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    throw ConfigError(msg + " (states: " + join(names) + ")");
+  }
+  e.state = static_cast<int>(it - names.begin());
+  const auto value = config.number("event.value");
+  if (!value)
+    throw ConfigError("missing required key 'event.value' (the level event.state crosses)");
+  if (!std::isfinite(*value))
+    throw ConfigError(config.describe("event.value") + ": must be a finite number");
+  e.value = *value;
+  const std::string direction = config.text("event.direction").value_or("either");
+  if (direction == "rising") {
+    e.direction = EventDirection::rising;
+  } else if (direction == "falling") {
+    e.direction = EventDirection::falling;
+  } else if (direction == "either") {
+    e.direction = EventDirection::either;
+  } else {
+    std::string msg = config.describe("event.direction") + ": unknown direction";
+    const std::string near = nearest_name(direction, {"rising", "falling", "either"});
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    throw ConfigError(msg + " (expected rising, falling or either)");
+  }
+  e.terminal = config.boolean("event.terminal").value_or(true);
+  if (const auto records = config.integer("event.records")) {
+    if (*records < 1 || *records > max_event_records)
+      throw ConfigError(config.describe("event.records") + ": must be in [1, " +
+                        std::to_string(max_event_records) +
+                        "] (how many occurrences are recorded per trajectory)");
+    if (e.terminal && *records > 1)
+      throw ConfigError(config.describe("event.records") +
+                        ": a terminal event occurs once; records > 1 needs event.terminal = false");
+    e.max_records = static_cast<int>(*records);
+  }
+  if (const auto tol = config.number("event.tol")) {
+    if (!(*tol >= 0) || !std::isfinite(*tol))
+      throw ConfigError(config.describe("event.tol") +
+                        ": must be >= 0 (the event time's absolute tolerance; 0 locates it to "
+                        "rounding)");
+    e.time_tol = *tol;
+  }
+  return e;
+}
+
+}  // namespace
+
 void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveSpec& spec,
                             std::vector<std::string>& unused_keys) {
   // ---- time span ----
@@ -240,6 +303,26 @@ void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveS
                         std::to_string(INT_MAX - 1) + "]");
     control.max_steps = static_cast<int>(*max_steps);
   }
+  // The Newton iteration of the ESDIRK methods (kernels/stiff/esdirk.hpp).
+  const SolverInfo* method_info = model.sde ? nullptr : find_solver(spec.method);
+  const bool newton = method_info != nullptr && method_info->newton;
+  for (const char* key : {"solver.newton_kappa", "solver.newton_max_iters"})
+    if (config.has(key) && !newton)
+      throw ConfigError(config.describe(key) + ": method '" + spec.method +
+                        "' has no Newton iteration (kvaerno3, kvaerno4 and kvaerno5 have)");
+  if (const auto kappa = config.number("solver.newton_kappa")) {
+    if (!(*kappa > 0.0 && *kappa < 1.0))
+      throw ConfigError(config.describe("solver.newton_kappa") +
+                        ": must be in (0, 1) (the Newton iteration stops when its predicted "
+                        "error is below kappa times the step's error tolerance)");
+    control.newton_kappa = *kappa;
+  }
+  if (const auto iters = config.integer("solver.newton_max_iters")) {
+    if (*iters < 2 || *iters > 100)
+      throw ConfigError(config.describe("solver.newton_max_iters") +
+                        ": must be in [2, 100] (convergence is judged from two iterations on)");
+    control.newton_max_iters = static_cast<int>(*iters);
+  }
   if (!control.adaptive)
     for (const char* key :
          {"solver.rtol", "solver.atol", "solver.pcoeff", "solver.icoeff", "solver.dcoeff",
@@ -280,6 +363,9 @@ void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveS
       if (config.has(key) && !(seed_keys_observations && std::string(key) == "noise.seed"))
         unused_keys.push_back(key);
   }
+
+  // ---- event ----
+  spec.event = event_from_config(config, model);
 }
 
 ObservationNoise observation_noise_from_config(const Config& config, const ModelInfo& model,
@@ -412,6 +498,10 @@ SensitivitySetup sensitivity_from_config(const Config& config, const ModelInfo& 
     throw ConfigError(key + ": model '" + model.name +
                       "' reads a block of shared weights, which only method = adjoint "
                       "differentiates (its d/dy0 included)");
+  if (spec.event.enabled)
+    throw ConfigError(key +
+                      ": cannot be combined with [event] (a terminal event moves the end of the "
+                      "trajectory, which the sensitivities do not differentiate yet)");
   if (const SolverInfo* solver = model.sde ? nullptr : find_solver(spec.method);
       solver != nullptr && solver->stiff)
     throw ConfigError(key + ": solver.method '" + spec.method +
@@ -528,6 +618,13 @@ std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
     out << "\n[noise]\nseed = " << s.noise.seed << "\n";
     out << "tree_tol = " << exact(brownian_tree_tol(s.t0, s.t1, s.noise)) << "\n";
     out << "calculus = " << (s.noise.calculus.empty() ? model.calculus : s.noise.calculus) << "\n";
+  }
+  if (s.event.enabled) {
+    const EventSpec& e = s.event;
+    out << "\n[event]\nstate = " << model.state_names.at(e.state) << "\nvalue = " << exact(e.value)
+        << "\ndirection = " << event_direction_name(e.direction)
+        << "\nterminal = " << (e.terminal ? "true" : "false") << "\nrecords = " << e.max_records
+        << "\ntol = " << exact(e.time_tol) << "\n";
   }
   if (observation.enabled()) {
     // One sigma per state and the seed in effect, so that the text gives the

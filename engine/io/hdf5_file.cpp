@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "kode/engine/config/config.hpp"
+#include "kode/engine/io/event_layout.hpp"
 #include "kode/engine/io/hdf5_writer.hpp"
 #include "kode/engine/io/sensitivity_layout.hpp"
 #include "kode/kernels/status.hpp"
@@ -112,6 +113,26 @@ void write_contents(ResultWriter& w, const BatchResult& r, const ResultLabels& l
       v.resize(n_traj, 0);
       Handle ds = w.dataset(stats.get(), name, H5T_NATIVE_INT, {n_traj}, v);
       w.dims(ds.get(), {d_traj});
+    }
+  }
+
+  if (r.event_records > 0) {
+    auto [events, occurrence] = create_event_group(w, root, a.event, labels.state_names);
+    const std::pair<hid_t, const char*> d_occurrence{occurrence.get(), "occurrence"};
+    for (const EventDataset& d : event_datasets(r.event_records, n_state)) {
+      std::vector<hsize_t> dims{n_traj};
+      std::vector<std::pair<hid_t, const char*>> scales{d_traj};
+      for (size_t k = 0; k < d.row_dims.size(); ++k) {
+        dims.push_back(d.row_dims[k]);
+        scales.push_back(std::string(d.dim_names[k]) == "state" ? d_state : d_occurrence);
+      }
+      Handle ds = d.type == H5T_NATIVE_INT
+                      ? w.dataset(events.get(), d.name, d.type, dims, r.event_count)
+                      : w.dataset(events.get(), d.name, d.type, dims,
+                                  std::string(d.name) == "t" ? r.event_t : r.event_y);
+      if (std::string(d.name) == "y")
+        w.string_array_attribute(ds.get(), "state_names", labels.state_names);
+      w.dims(ds.get(), scales);
     }
   }
 

@@ -18,6 +18,7 @@
 //                    /steps/count [n_traj]   (n_max = largest count, NaN-padded)
 //   with save.dense: /dense/ts [n_traj, m+1], /dense/ys [n_traj, m, degree+1, n_state],
 //                    /dense/count [n_traj]   (m = largest count; attrs degree, t0, t1)
+//   with [event]:    /events/t, /events/y, /events/count (event_layout.hpp)
 // Dimension scales make the dimensions visible to h5py/xarray: /ts (time),
 // and the coordinate datasets /traj (0..n_traj-1), /state and /param (the
 // names); the extra dimensions of /steps and /dense are netCDF-style
@@ -32,6 +33,7 @@
 
 #include "kode/engine/batch/batch_result.hpp"
 #include "kode/engine/batch/observation_noise.hpp"
+#include "kode/kernels/events/event_spec.hpp"
 
 namespace kode {
 
@@ -53,6 +55,7 @@ struct RunAttributes {
   int n_ranks = 1;
   std::string config_text;    // the full resolved config (INI)
   double t0 = 0.0, t1 = 0.0;  // the time span (attributes of /dense)
+  EventSpec event;            // [event] (attributes of /events)
 };
 
 struct ResultLabels {

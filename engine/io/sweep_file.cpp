@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "kode/engine/config/config.hpp"
+#include "kode/engine/io/event_layout.hpp"
 #include "kode/engine/io/hdf5_writer.hpp"
 #include "kode/engine/io/sensitivity_layout.hpp"
 #include "kode/engine/mpi/mpi_check.hpp"
@@ -24,6 +25,35 @@ const auto& block_names = sweep_block_names;
 const char* const ensemble_names[] = {"mean", "var", "min", "max"};
 const auto& counter_names = sweep_counter_names;
 const auto& sensitivity_block_names = sweep_sensitivity_block_names;
+const auto& event_block_names = sweep_event_block_names;
+
+std::vector<EventDataset> plan_event_datasets(const SweepPlan& plan) {
+  return event_datasets(plan.spec.event.max_records, static_cast<hsize_t>(plan.model->n_state));
+}
+
+// /events: the per-trajectory datasets and /events/ensemble (scalars).
+void write_event_skeleton(ResultWriter& w, const SweepPlan& plan, hsize_t n_traj,
+                          DimensionScale d_traj, DimensionScale d_state) {
+  auto [group, occurrence] =
+      create_event_group(w, w.file(), plan.spec.event, plan.model->state_names);
+  for (const EventDataset& d : plan_event_datasets(plan)) {
+    std::vector<hsize_t> dims{n_traj};
+    std::vector<DimensionScale> scales{d_traj};
+    for (size_t k = 0; k < d.row_dims.size(); ++k) {
+      dims.push_back(d.row_dims[k]);
+      scales.push_back(std::string(d.dim_names[k]) == "state"
+                           ? d_state
+                           : DimensionScale{occurrence.get(), "occurrence"});
+    }
+    Handle ds = w.preallocated_dataset(group.get(), d.name, d.type, dims);
+    if (std::string(d.name) == "y")
+      w.string_array_attribute(ds.get(), "state_names", plan.model->state_names);
+    w.dims(ds.get(), scales);
+  }
+  Handle ensemble = w.group(group.get(), "ensemble");
+  for (const char* name : ensemble_names)
+    w.preallocated_dataset(ensemble.get(), name, H5T_NATIVE_DOUBLE, {});
+}
 
 // /sensitivity with its per-trajectory datasets and /sensitivity/ensemble;
 // /sweep/sensitivity_block_* are made with the rest of /sweep.
@@ -119,9 +149,15 @@ void write_skeleton(ResultWriter& w, const SweepPlan& plan, const RunAttributes&
       w.string_array_attribute(ds.get(), "state_names", model.state_names);
       w.dims(ds.get(), {d_time, d_state});
     }
+    if (rows_end_at_events(plan)) {
+      Handle ds =
+          w.preallocated_dataset(ensemble.get(), "count", H5T_NATIVE_INT64, {n_save, n_state});
+      w.dims(ds.get(), {d_time, d_state});
+    }
   }
   if (!plan.sensitivity.empty())
     write_sensitivity_skeleton(w, plan, n_traj, d_traj, {d_time, d_state, d_param});
+  if (plan.spec.event.enabled) write_event_skeleton(w, plan, n_traj, d_traj, d_state);
   {
     Handle sweep = w.group(root, "sweep");
     w.scalar_attribute(sweep.get(), "block_size", H5T_NATIVE_LLONG, plan.block_size);
@@ -143,6 +179,22 @@ void write_skeleton(ResultWriter& w, const SweepPlan& plan, const RunAttributes&
       Handle ds =
           w.preallocated_dataset(sweep.get(), name, H5T_NATIVE_DOUBLE, {n_blocks, n_save, n_state});
       w.dims(ds.get(), {d_block, d_time, d_state});
+    }
+    if (rows_end_at_events(plan)) {
+      Handle ds = w.preallocated_dataset(sweep.get(), "block_n", H5T_NATIVE_INT64,
+                                         {n_blocks, n_save, n_state});
+      w.dims(ds.get(), {d_block, d_time, d_state});
+    }
+    if (plan.spec.event.enabled) {
+      {
+        Handle ds =
+            w.preallocated_dataset(sweep.get(), "event_block_count", H5T_NATIVE_INT64, {n_blocks});
+        w.dims(ds.get(), {d_block});
+      }
+      for (const char* name : event_block_names) {
+        Handle ds = w.preallocated_dataset(sweep.get(), name, H5T_NATIVE_DOUBLE, {n_blocks});
+        w.dims(ds.get(), {d_block});
+      }
     }
     if (!plan.sensitivity.empty()) {
       const hsize_t n_row = sensitivity_row_size(all_sensitivity_datasets(plan));
@@ -198,6 +250,13 @@ double planned_data_bytes(const SweepPlan& plan) {
     const double n_row = static_cast<double>(sensitivity_row_size(all_sensitivity_datasets(plan)));
     bytes += 2 * n_row * sizeof(double);                                      // ensemble
     bytes += n_blocks * (sizeof(std::int64_t) + 2 * n_row * sizeof(double));  // blocks
+  }
+  if (rows_end_at_events(plan))  // /ensemble/count, /sweep/block_n
+    bytes += (1 + n_blocks) * n_save * n_state * sizeof(std::int64_t);
+  if (plan.spec.event.enabled) {
+    for (const EventDataset& d : plan_event_datasets(plan))
+      bytes += n_traj * static_cast<double>(d.row_size()) * sizeof(double);
+    bytes += 4 * sizeof(double) + n_blocks * (sizeof(std::int64_t) + 4 * sizeof(double));
   }
   return bytes;
 }
@@ -269,6 +328,9 @@ struct SweepFile::Impl {
   Handle blocks[4];
   std::vector<Handle> sensitivity_rows;  // as sensitivity_row_datasets(plan)
   Handle sensitivity_block_count, sensitivity_blocks[2];
+  Handle block_n;                  // with rows_end_at_events(plan)
+  std::vector<Handle> event_rows;  // as plan_event_datasets(plan)
+  Handle event_block_count, event_blocks[4];
   std::vector<std::int8_t> done_at_open;
 
   Impl(const SweepPlan& p) : plan(p), h5(partial_path(p)) {}
@@ -299,6 +361,14 @@ struct SweepFile::Impl {
       sensitivity_block_count = open("sweep/sensitivity_block_count");
       for (int k = 0; k < 2; ++k)
         sensitivity_blocks[k] = open((std::string("sweep/") + sensitivity_block_names[k]).c_str());
+    }
+    if (rows_end_at_events(plan)) block_n = open("sweep/block_n");
+    if (plan.spec.event.enabled) {
+      for (const EventDataset& d : plan_event_datasets(plan))
+        event_rows.push_back(open((std::string("events/") + d.name).c_str()));
+      event_block_count = open("sweep/event_block_count");
+      for (int k = 0; k < 4; ++k)
+        event_blocks[k] = open((std::string("sweep/") + event_block_names[k]).c_str());
     }
   }
 
@@ -425,6 +495,35 @@ void SweepFile::write_chunk(long long c, const SweepChunk& chunk) {
   };
   write_blocks(chunk.blocks, f.block_count, "sweep/block_count", f.blocks, block_names, 4,
                {n_save, n_state});
+  if (rows_end_at_events(plan)) {
+    std::vector<std::int64_t> per_element;
+    for (const EnsembleStatistics& b : chunk.blocks)
+      per_element.insert(per_element.end(), b.n.begin(), b.n.end());
+    f.write_rows(f.block_n, "sweep/block_n", H5T_NATIVE_INT64, first_block, chunk.blocks.size(),
+                 {n_save, n_state}, per_element.data());
+  }
+  if (plan.spec.event.enabled) {
+    const std::vector<EventDataset> events = plan_event_datasets(plan);
+    for (size_t k = 0; k < events.size(); ++k) {
+      const EventDataset& d = events[k];
+      const size_t want = n * static_cast<size_t>(d.row_size());
+      const std::string name = std::string("events/") + d.name;
+      if (d.type == H5T_NATIVE_INT) {
+        if (result.event_count.size() != want)
+          throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has no " + name);
+        f.write_rows(f.event_rows[k], name.c_str(), d.type, row, n, d.row_dims,
+                     result.event_count.data());
+      } else {
+        const std::vector<double>& values =
+            std::string(d.name) == "t" ? result.event_t : result.event_y;
+        if (values.size() != want)
+          throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has no " + name);
+        f.write_rows(f.event_rows[k], name.c_str(), d.type, row, n, d.row_dims, values.data());
+      }
+    }
+    write_blocks(chunk.event_blocks, f.event_block_count, "sweep/event_block_count", f.event_blocks,
+                 event_block_names, 4, {});
+  }
   if (!plan.sensitivity.empty())
     write_blocks(chunk.sensitivity_blocks, f.sensitivity_block_count,
                  "sweep/sensitivity_block_count", f.sensitivity_blocks, sensitivity_block_names, 2,
@@ -447,6 +546,10 @@ void SweepFile::close() {
   for (Handle& h : f.sensitivity_rows) f.h5.ok(h.close(), "H5Dclose");
   f.h5.ok(f.sensitivity_block_count.close(), "H5Dclose");
   for (Handle& h : f.sensitivity_blocks) f.h5.ok(h.close(), "H5Dclose");
+  f.h5.ok(f.block_n.close(), "H5Dclose");
+  for (Handle& h : f.event_rows) f.h5.ok(h.close(), "H5Dclose");
+  f.h5.ok(f.event_block_count.close(), "H5Dclose");
+  for (Handle& h : f.event_blocks) f.h5.ok(h.close(), "H5Dclose");
   f.h5.ok(f.file.close(), "H5Fclose(MPI-IO)");
 }
 
@@ -454,10 +557,12 @@ namespace {
 
 // Chan et al.'s merge of the slice's statistics blocks, in block order, one
 // block at a time: /sweep/<count_name> and the first n_parts of mean, m2,
-// min, max (/sweep/<names[k]>, [n_blocks, row_dims...]).
+// min, max (/sweep/<names[k]>, [n_blocks, row_dims...]); per-element counts
+// from /sweep/<n_name> when given, else every element has the block's count.
 EnsembleStatistics merge_blocks(const SweepPlan& plan, const Hdf5Calls& h5, hid_t file,
                                 const char* count_name, const char* const* names, int n_parts,
-                                const std::vector<hsize_t>& row_dims) {
+                                const std::vector<hsize_t>& row_dims,
+                                const char* n_name = nullptr) {
   const auto open = [&](const std::string& name) {
     return h5.handle(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "H5Dopen2(" + name + ")");
   };
@@ -466,15 +571,20 @@ EnsembleStatistics merge_blocks(const SweepPlan& plan, const Hdf5Calls& h5, hid_
   std::vector<hsize_t> start(row_dims.size() + 1, 0), count{1};
   count.insert(count.end(), row_dims.begin(), row_dims.end());
   Handle counts = open(std::string("sweep/") + count_name);
+  Handle per_element;
+  if (n_name) per_element = open(std::string("sweep/") + n_name);
   std::vector<Handle> parts;
   for (int k = 0; k < n_parts; ++k) parts.push_back(open(std::string("sweep/") + names[k]));
   EnsembleStatistics total(width);
   for (hsize_t b = 0; b < static_cast<hsize_t>(plan.slice_n_blocks()); ++b) {
     EnsembleStatistics block(width);
-    block.count =
-        read_block<std::int64_t>(h5, counts.get(), count_name, H5T_NATIVE_INT64, {b}, {1})[0];
+    block.set_count(
+        read_block<std::int64_t>(h5, counts.get(), count_name, H5T_NATIVE_INT64, {b}, {1})[0]);
     std::vector<double>* targets[4] = {&block.mean, &block.m2, &block.min, &block.max};
     start[0] = b;
+    if (n_name)
+      block.n =
+          read_block<std::int64_t>(h5, per_element.get(), n_name, H5T_NATIVE_INT64, start, count);
     for (int k = 0; k < n_parts; ++k)
       *targets[k] = read_block<double>(h5, parts[static_cast<size_t>(k)].get(), names[k],
                                        H5T_NATIVE_DOUBLE, start, count);
@@ -521,6 +631,29 @@ long long finalize_sensitivity_statistics(const SweepPlan& plan, const Hdf5Calls
   return total.count;
 }
 
+// /events/ensemble from /sweep/event_block_*. Returns the count.
+long long finalize_event_statistics(const SweepPlan& plan, const Hdf5Calls& h5, hid_t file) {
+  const EnsembleStatistics total =
+      merge_blocks(plan, h5, file, "event_block_count", event_block_names, 4, {});
+  const std::vector<double> results[4] = {total.or_nan(total.mean), total.variance(),
+                                          total.or_nan(total.min), total.or_nan(total.max)};
+  for (int k = 0; k < 4; ++k) {
+    const std::string name = std::string("events/ensemble/") + ensemble_names[k];
+    Handle ds =
+        h5.handle(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "H5Dopen2(" + name + ")");
+    h5.ok(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, results[k].data()),
+          "H5Dwrite(" + name + ")");
+  }
+  Handle group = h5.handle(H5Gopen2(file, "events/ensemble", H5P_DEFAULT), H5Gclose,
+                           "H5Gopen2(events/ensemble)");
+  ResultWriter w(h5.path());  // attribute helpers only
+  w.scalar_attribute(group.get(), "count", H5T_NATIVE_INT64, total.count);
+  Handle var = h5.handle(H5Dopen2(file, "events/ensemble/var", H5P_DEFAULT), H5Dclose,
+                         "H5Dopen2(events/ensemble/var)");
+  w.scalar_attribute(var.get(), "ddof", H5T_NATIVE_INT, 1);
+  return total.count;
+}
+
 }  // namespace
 
 SweepTotals SweepFile::finalize(const SweepPlan& plan) {
@@ -547,7 +680,8 @@ SweepTotals SweepFile::finalize(const SweepPlan& plan) {
   }
 
   const EnsembleStatistics total =
-      merge_blocks(plan, h5, file.get(), "block_count", block_names, 4, {n_save, n_state});
+      merge_blocks(plan, h5, file.get(), "block_count", block_names, 4, {n_save, n_state},
+                   rows_end_at_events(plan) ? "block_n" : nullptr);
   const std::vector<double> results[4] = {total.or_nan(total.mean), total.variance(),
                                           total.or_nan(total.min), total.or_nan(total.max)};
   for (int k = 0; k < 4; ++k) {
@@ -562,6 +696,11 @@ SweepTotals SweepFile::finalize(const SweepPlan& plan) {
     Handle var = open("ensemble/var");
     w.scalar_attribute(var.get(), "ddof", H5T_NATIVE_INT, 1);
     w.scalar_attribute(group.get(), "count", H5T_NATIVE_INT64, total.count);
+    if (rows_end_at_events(plan)) {
+      Handle ds = open("ensemble/count");
+      h5.ok(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, total.n.data()),
+            "H5Dwrite(ensemble/count)");
+    }
   }
 
   // Status counts, a chunk at a time (bounded memory).
@@ -570,6 +709,7 @@ SweepTotals SweepFile::finalize(const SweepPlan& plan) {
   totals.successful = total.count;
   if (!plan.sensitivity.empty())
     totals.with_sensitivity = finalize_sensitivity_statistics(plan, h5, file.get());
+  if (plan.spec.event.enabled) totals.with_event = finalize_event_statistics(plan, h5, file.get());
   Handle status = open("status");
   for (long long c = plan.chunk_begin; c < plan.chunk_end; ++c) {
     const auto codes =
@@ -631,6 +771,14 @@ std::vector<EnsembleStatistics> chunk_sensitivity_statistics(const SweepPlan& pl
       }
     }
     return row.data();
+  });
+}
+
+std::vector<EnsembleStatistics> chunk_event_statistics(const SweepPlan& plan,
+                                                       const BatchResult& r) {
+  const size_t records = static_cast<size_t>(r.event_records);
+  return chunk_blocks(plan, r, 1, [&](size_t i) -> const double* {
+    return r.event_count[i] > 0 ? r.event_t.data() + i * records : nullptr;
   });
 }
 

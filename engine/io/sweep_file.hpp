@@ -13,6 +13,17 @@
 //   /ensemble/mean, var, min, max [n_save, n_state]   over successful
 //             trajectories (status 0 or 4); var is unbiased (attr ddof = 1);
 //             attr count = the number of successful trajectories
+//   With a terminal [event], /ys rows hold NaN after a trajectory's event
+//   (it never reached those save times): each /ensemble value is then over
+//   the successful trajectories that reached it, /ensemble/count int64
+//   [n_save, n_state] says how many, and /sweep/block_n int64 [n_blocks,
+//   n_save, n_state] keeps the per-block counts.
+//   With [event]: /events/t, /events/y, /events/count per trajectory
+//             (event_layout.hpp) and /events/ensemble/mean, var, min, max
+//             (scalars): the first occurrence's time over the successful
+//             trajectories that had one (attr count), merged from
+//             /sweep/event_block_count [n_blocks], event_block_mean, _m2,
+//             _min, _max [n_blocks] like /sweep/block_*.
 //   /sweep/chunk_done int8 [n_chunks]                 1 once chunk c is written
 //   /sweep/block_count int64 [n_blocks], /sweep/block_mean, block_m2,
 //   block_min, block_max [n_blocks, n_save, n_state]  per-block statistics
@@ -87,12 +98,21 @@ inline constexpr const char* sweep_block_names[4] = {"block_mean", "block_m2", "
                                                      "block_max"};
 inline constexpr const char* sweep_sensitivity_block_names[2] = {"sensitivity_block_mean",
                                                                  "sensitivity_block_m2"};
+inline constexpr const char* sweep_event_block_names[4] = {"event_block_mean", "event_block_m2",
+                                                           "event_block_min", "event_block_max"};
+
+// A terminal event leaves NaN in the /ys rows after it: the statistics
+// blocks then carry per-element counts (/sweep/block_n, /ensemble/count).
+inline bool rows_end_at_events(const SweepPlan& plan) {
+  return plan.spec.event.enabled && plan.spec.event.terminal;
+}
 
 // What a finished sweep holds, for the summary.
 struct SweepTotals {
   long long n_traj = 0;
   long long successful = 0;
   long long with_sensitivity = 0;        // trajectories in the sensitivity statistics
+  long long with_event = 0;              // successful trajectories with an event
   std::array<long long, 8> by_status{};  // trajectories per status code
 };
 
@@ -105,6 +125,7 @@ struct SweepChunk {
   SensitivityArrays sensitivity;           // with plan.sensitivity: the chunk's rows
   std::vector<EnsembleStatistics> blocks;  // chunk_block_statistics
   std::vector<EnsembleStatistics> sensitivity_blocks;  // chunk_sensitivity_statistics
+  std::vector<EnsembleStatistics> event_blocks;        // chunk_event_statistics
 };
 
 class SweepFile {
@@ -161,5 +182,10 @@ std::vector<EnsembleStatistics> chunk_block_statistics(const SweepPlan& plan,
 std::vector<EnsembleStatistics> chunk_sensitivity_statistics(const SweepPlan& plan,
                                                              const BatchResult& result,
                                                              const SensitivityArrays& sensitivity);
+
+// The same blocks over the first event time (width 1) of the chunk's
+// successful trajectories that had an event.
+std::vector<EnsembleStatistics> chunk_event_statistics(const SweepPlan& plan,
+                                                       const BatchResult& result);
 
 }  // namespace kode

@@ -213,6 +213,10 @@ class AdjointSolver {
                                       const Dev<const double***>& data,
                                       int checkpoints = default_checkpoints) {
     validate_solve_spec(spec);
+    if (spec.event.enabled)
+      throw std::invalid_argument(
+          "[event] cannot be combined with [sensitivity]: a terminal event moves the end of "
+          "the trajectory, which these sensitivities do not differentiate");
     if constexpr (Kernel::sde) validate_sde_spec(spec);
     if (checkpoints < 2) throw std::invalid_argument("adjoint: checkpoints must be >= 2");
     if (spec.ts.empty()) throw std::invalid_argument("adjoint: the loss needs save times");
@@ -433,6 +437,10 @@ class AdjointSolver {
   Inputs upload(const SolveSpec& spec, const LossSpec& loss, const std::vector<double>& params,
                 const std::vector<double>& y0, int n_traj, const std::string& label) {
     validate_solve_spec(spec);
+    if (spec.event.enabled)
+      throw std::invalid_argument(
+          "[event] cannot be combined with [sensitivity]: a terminal event moves the end of "
+          "the trajectory, which these sensitivities do not differentiate");
     if (spec.ts.empty()) throw std::invalid_argument("adjoint: the loss needs save times");
     const int n_save = static_cast<int>(spec.ts.size());
     if (params.size() != static_cast<size_t>(n_traj) * P ||

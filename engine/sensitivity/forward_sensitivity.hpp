@@ -246,6 +246,10 @@ class ForwardSensitivitySolver {
 
   void check_spec(const SolveSpec& spec) const {
     validate_solve_spec(spec);
+    if (spec.event.enabled)
+      throw std::invalid_argument(
+          "[event] cannot be combined with [sensitivity]: a terminal event moves the end of "
+          "the trajectory, which these sensitivities do not differentiate");
     if constexpr (is_sde_method<Tableau>::value) validate_sde_spec(spec);
     if (spec.save_steps || spec.dense)
       throw std::invalid_argument(

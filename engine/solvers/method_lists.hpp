@@ -13,6 +13,10 @@
 #include "kode/kernels/sde/euler_heun.hpp"
 #include "kode/kernels/sde/euler_maruyama.hpp"
 #include "kode/kernels/sde/milstein.hpp"
+#include "kode/kernels/stiff/esdirk.hpp"
+#include "kode/kernels/stiff/kvaerno3.hpp"
+#include "kode/kernels/stiff/kvaerno4.hpp"
+#include "kode/kernels/stiff/kvaerno5.hpp"
 #include "kode/kernels/stiff/rodas5p.hpp"
 #include "kode/kernels/stiff/rosenbrock23.hpp"
 #include "kode/kernels/tableaus/bosh3.hpp"
@@ -30,9 +34,11 @@ namespace kode {
 // the order `kode solvers` lists them.
 using OdeMethods = std::tuple<Euler, Heun, Midpoint, Ralston, Bosh3, Tsit5, Dopri5, Dopri8>;
 
-// Linearly implicit (Rosenbrock) methods for stiff ODE models
-// (kernels/stiff/): plain solves only, one trajectory per thread.
-using StiffMethods = std::tuple<Rosenbrock23, Rodas5P>;
+// Implicit methods for stiff ODE models (kernels/stiff/): the linearly
+// implicit Rosenbrock methods and the ESDIRK methods with their Newton
+// iteration; plain solves only, one trajectory per thread.
+using StiffMethods =
+    std::tuple<Rosenbrock23, Rodas5P, Esdirk<Kvaerno3>, Esdirk<Kvaerno4>, Esdirk<Kvaerno5>>;
 
 // SDE solvers (values of solver.method for SDE models).
 using SdeMethods = std::tuple<EulerMaruyama, Milstein, EulerHeun, Sra1, Shark>;

@@ -13,7 +13,7 @@
 
 #include "kode/engine/solvers/method_lists.hpp"
 #include "kode/kernels/dense_interpolant.hpp"
-#include "kode/kernels/stiff/linearly_implicit.hpp"
+#include "kode/kernels/stiff/implicit_method.hpp"
 
 namespace kode {
 
@@ -25,7 +25,8 @@ struct SolverInfo {
   bool fsal;
   int dense_degree;
   std::string interpolant;
-  bool stiff;  // linearly implicit (StiffMethods): no sensitivities yet
+  bool stiff;   // implicit (StiffMethods): no sensitivities yet
+  bool newton;  // its stages are solved by Newton (solver.newton_* apply)
 };
 
 template <class Tableau>
@@ -37,7 +38,8 @@ SolverInfo solver_info() {
                     Tableau::fsal,
                     dense_degree<Tableau>(),
                     Tableau::dense_order > 0 ? "native" : "cubic Hermite",
-                    is_linearly_implicit<Tableau>::value};
+                    is_implicit_method<Tableau>::value,
+                    uses_newton<Tableau>::value};
 }
 
 // Calls f(TableauTag<T>{}) for the explicit tableau named `method`; returns
@@ -47,7 +49,7 @@ bool dispatch_solver(const std::string& method, F&& f) {
   return MethodList<OdeMethods>::dispatch(method, std::forward<F>(f));
 }
 
-// The same for the linearly implicit (stiff) methods.
+// The same for the implicit (stiff) methods.
 template <class F>
 bool dispatch_stiff_solver(const std::string& method, F&& f) {
   return MethodList<StiffMethods>::dispatch(method, std::forward<F>(f));

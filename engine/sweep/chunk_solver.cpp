@@ -76,6 +76,8 @@ void ChunkSolver::solve(long long c, SweepChunk& out) {
                         ? observe_states(plan.observation, out.result, spec.first_trajectory)
                         : std::vector<double>{};
   out.blocks = chunk_block_statistics(plan, out.result);
+  out.event_blocks = plan.spec.event.enabled ? chunk_event_statistics(plan, out.result)
+                                             : std::vector<EnsembleStatistics>{};
   out.sensitivity_blocks = sens.empty()
                                ? std::vector<EnsembleStatistics>{}
                                : chunk_sensitivity_statistics(plan, out.result, out.sensitivity);

@@ -30,25 +30,40 @@
 namespace kode {
 
 // Running statistics of `width` values per sample (n_save * n_state).
+// `count` is the number of samples; `n[k]` the number that had a value at
+// k: a NaN entry (a save time after a terminal event, which the trajectory
+// never reached) is left out of that element's statistics only. Without
+// NaN entries n[k] == count everywhere and the arithmetic is the same as
+// with one count.
 struct EnsembleStatistics {
   std::int64_t count = 0;
+  std::vector<std::int64_t> n;
   std::vector<double> mean, m2, min, max;
 
   explicit EnsembleStatistics(std::size_t width = 0)
-      : mean(width, 0.0),
+      : n(width, 0),
+        mean(width, 0.0),
         m2(width, 0.0),
         min(width, std::numeric_limits<double>::infinity()),
         max(width, -std::numeric_limits<double>::infinity()) {}
 
   std::size_t width() const { return mean.size(); }
 
+  // Every element counted `count` times (blocks stored without per-element
+  // counts: their samples had no NaN).
+  void set_count(std::int64_t samples) {
+    count = samples;
+    n.assign(mean.size(), samples);
+  }
+
   // Welford's update with one sample x[width].
   void add(const double* x) {
     ++count;
-    const double n = static_cast<double>(count);
     for (std::size_t k = 0; k < mean.size(); ++k) {
+      if (x[k] != x[k]) continue;  // NaN: no value here
+      const double nk = static_cast<double>(++n[k]);
       const double delta = x[k] - mean[k];
-      mean[k] += delta / n;
+      mean[k] += delta / nk;
       m2[k] += delta * (x[k] - mean[k]);
       min[k] = std::min(min[k], x[k]);
       max[k] = std::max(max[k], x[k]);
@@ -63,29 +78,42 @@ struct EnsembleStatistics {
       *this = other;
       return;
     }
-    const double na = static_cast<double>(count), nb = static_cast<double>(other.count);
-    const double n = na + nb;
     for (std::size_t k = 0; k < mean.size(); ++k) {
+      if (other.n[k] == 0) continue;
+      if (n[k] == 0) {
+        mean[k] = other.mean[k];
+        m2[k] = other.m2[k];
+        min[k] = other.min[k];
+        max[k] = other.max[k];
+        n[k] = other.n[k];
+        continue;
+      }
+      const double na = static_cast<double>(n[k]), nb = static_cast<double>(other.n[k]);
+      const double nn = na + nb;
       const double delta = other.mean[k] - mean[k];
-      mean[k] += delta * (nb / n);
-      m2[k] += other.m2[k] + delta * delta * (na * nb / n);
+      mean[k] += delta * (nb / nn);
+      m2[k] += other.m2[k] + delta * delta * (na * nb / nn);
       min[k] = std::min(min[k], other.min[k]);
       max[k] = std::max(max[k], other.max[k]);
+      n[k] += other.n[k];
     }
     count += other.count;
   }
 
-  // The unbiased sample variance M2 / (count - 1); NaN for fewer than two
-  // samples. With no samples, mean/min/max are NaN too.
+  // The unbiased sample variance M2 / (n - 1); NaN for fewer than two
+  // values.
   std::vector<double> variance() const {
     std::vector<double> v(mean.size(), std::numeric_limits<double>::quiet_NaN());
-    if (count >= 2)
-      for (std::size_t k = 0; k < v.size(); ++k) v[k] = m2[k] / static_cast<double>(count - 1);
+    for (std::size_t k = 0; k < v.size(); ++k)
+      if (n[k] >= 2) v[k] = m2[k] / static_cast<double>(n[k] - 1);
     return v;
   }
+  // `values` (mean, min or max) with NaN where there was no value.
   std::vector<double> or_nan(const std::vector<double>& values) const {
-    return count > 0 ? values
-                     : std::vector<double>(values.size(), std::numeric_limits<double>::quiet_NaN());
+    std::vector<double> out = values;
+    for (std::size_t k = 0; k < out.size(); ++k)
+      if (n[k] == 0) out[k] = std::numeric_limits<double>::quiet_NaN();
+    return out;
   }
 };
 

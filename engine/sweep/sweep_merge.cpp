@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "kode/engine/config/config.hpp"
+#include "kode/engine/io/event_layout.hpp"
 #include "kode/engine/io/hdf5_writer.hpp"
 #include "kode/engine/io/sensitivity_layout.hpp"
 
@@ -20,6 +21,7 @@ namespace {
 const auto& counter_names = sweep_counter_names;
 const auto& block_names = sweep_block_names;
 const auto& sensitivity_block_names = sweep_sensitivity_block_names;
+const auto& event_block_names = sweep_event_block_names;
 
 // The resolved config without what may differ between the parts of one
 // sweep: [output] file, [sweep] slice_index/slice_count, and [sweep]
@@ -114,15 +116,20 @@ PartHeader read_header(const std::string& path) {
   return p;
 }
 
-// Statistics blocks from their stored counts and the first `n_parts` of
-// mean, m2, min, max ([n_blocks][width] each).
+// Statistics blocks from their stored counts, the first `n_parts` of
+// mean, m2, min, max ([n_blocks][width] each) and the per-element counts
+// ([n_blocks][width]; empty: each element has its block's count).
 std::vector<EnsembleStatistics> blocks_from(const std::vector<std::int64_t>& counts,
                                             const std::vector<double> (&values)[4], int n_parts,
-                                            size_t width) {
+                                            size_t width,
+                                            const std::vector<std::int64_t>& per_element = {}) {
   std::vector<EnsembleStatistics> blocks;
   for (size_t b = 0; b < counts.size(); ++b) {
     EnsembleStatistics s(width);
-    s.count = counts[b];
+    s.set_count(counts[b]);
+    if (!per_element.empty())
+      s.n.assign(per_element.begin() + static_cast<std::ptrdiff_t>(b * width),
+                 per_element.begin() + static_cast<std::ptrdiff_t>((b + 1) * width));
     std::vector<double>* parts[4] = {&s.mean, &s.m2, &s.min, &s.max};
     for (int k = 0; k < n_parts; ++k)
       parts[k]->assign(values[k].begin() + static_cast<std::ptrdiff_t>(b * width),
@@ -165,6 +172,20 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
     for (int k = 0; k < 2; ++k)
       sensitivity_blocks[k] =
           open_dataset(h5, file.get(), std::string("sweep/") + sensitivity_block_names[k]);
+  }
+
+  Handle block_n, event_block_count, event_blocks[4];
+  std::vector<Handle> event_rows;
+  const std::vector<EventDataset> events =
+      plan.spec.event.enabled ? event_datasets(plan.spec.event.max_records, n_state)
+                              : std::vector<EventDataset>{};
+  if (rows_end_at_events(plan)) block_n = open_dataset(h5, file.get(), "sweep/block_n");
+  if (plan.spec.event.enabled) {
+    for (const EventDataset& d : events)
+      event_rows.push_back(open_dataset(h5, file.get(), std::string("events/") + d.name));
+    event_block_count = open_dataset(h5, file.get(), "sweep/event_block_count");
+    for (int k = 0; k < 4; ++k)
+      event_blocks[k] = open_dataset(h5, file.get(), std::string("sweep/") + event_block_names[k]);
   }
 
   const hsize_t B = static_cast<hsize_t>(plan.block_size);
@@ -213,7 +234,36 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
     for (int k = 0; k < 4; ++k)
       values[k] = read_block<double>(h5, blocks[k].get(), block_names[k], H5T_NATIVE_DOUBLE,
                                      {first_block, 0, 0}, {nb, n_save, n_state});
-    chunk.blocks = blocks_from(counts, values, 4, width);
+    const std::vector<std::int64_t> per_element =
+        rows_end_at_events(plan)
+            ? read_block<std::int64_t>(h5, block_n.get(), "sweep/block_n", H5T_NATIVE_INT64,
+                                       {first_block, 0, 0}, {nb, n_save, n_state})
+            : std::vector<std::int64_t>{};
+    chunk.blocks = blocks_from(counts, values, 4, width, per_element);
+    if (plan.spec.event.enabled) {
+      r.event_records = plan.spec.event.max_records;
+      for (size_t k = 0; k < events.size(); ++k) {
+        const EventDataset& d = events[k];
+        std::vector<hsize_t> start(d.row_dims.size() + 1, 0), count{n};
+        start[0] = row;
+        count.insert(count.end(), d.row_dims.begin(), d.row_dims.end());
+        const std::string name = std::string("events/") + d.name;
+        if (d.type == H5T_NATIVE_INT)
+          r.event_count =
+              read_block<int>(h5, event_rows[k].get(), name.c_str(), H5T_NATIVE_INT, start, count);
+        else
+          (std::string(d.name) == "t" ? r.event_t : r.event_y) = read_block<double>(
+              h5, event_rows[k].get(), name.c_str(), H5T_NATIVE_DOUBLE, start, count);
+      }
+      const auto e_counts =
+          read_block<std::int64_t>(h5, event_block_count.get(), "sweep/event_block_count",
+                                   H5T_NATIVE_INT64, {first_block}, {nb});
+      std::vector<double> e_values[4];
+      for (int k = 0; k < 4; ++k)
+        e_values[k] = read_block<double>(h5, event_blocks[k].get(), event_block_names[k],
+                                         H5T_NATIVE_DOUBLE, {first_block}, {nb});
+      chunk.event_blocks = blocks_from(e_counts, e_values, 4, 1);
+    }
     if (!plan.sensitivity.empty()) {
       const auto s_counts = read_block<std::int64_t>(h5, sensitivity_block_count.get(),
                                                      "sweep/sensitivity_block_count",
@@ -231,6 +281,9 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
                     &sensitivity_block_count, &sensitivity_blocks[0], &sensitivity_blocks[1]})
     *h = Handle();
   sensitivity.clear();
+  event_rows.clear();
+  for (Handle* h : {&block_n, &event_block_count}) *h = Handle();
+  for (Handle& h : event_blocks) h = Handle();
   for (Handle& h : counters) h = Handle();
   for (Handle& h : blocks) h = Handle();
   h5.ok(file.close(), "H5Fclose");

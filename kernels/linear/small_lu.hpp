@@ -56,6 +56,16 @@ struct SmallLu {
     return true;
   }
 
+  // Forms W = I - s m, the iteration matrix of every stiff step (s = h gamma,
+  // m = df/dy), and factors it. Returns factor()'s answer.
+  KOKKOS_INLINE_FUNCTION bool factor_identity_minus(double s, const double (&m)[N][N]) {
+    for (int i = 0; i < N; ++i) {
+      for (int j = 0; j < N; ++j) a[i][j] = -s * m[i][j];
+      a[i][i] += 1.0;
+    }
+    return factor();
+  }
+
   // Solves A x = b with the factors, in place (b becomes x).
   KOKKOS_INLINE_FUNCTION void solve(double (&b)[N]) const {
     double x[N];

@@ -89,8 +89,7 @@ struct SdeStepper {
     }
     acceptance = StepAcceptance(control.adaptive && Method::has_error);
     dt_abs = control.dt0;
-    if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
-    if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
+    dt_abs = StepAcceptance::clamp_first_step(control, dt_abs);
     clip_tol = step_clip_tolerance(t0, t1);
     return true;
   }
@@ -175,8 +174,12 @@ KOKKOS_INLINE_FUNCTION Status integrate_sde_trajectory(const Fields& sde, const 
   while (true) {
     double stop = t1, next_save;
     if (observer.pending_save_time(next_save) && next_save < stop) stop = next_save;
-    if (stepper.attempt(sde, p, control, pid, stop, paths, observer) == StepOutcome::finished)
-      break;
+    const StepOutcome outcome = stepper.attempt(sde, p, control, pid, stop, paths, observer);
+    if (observer_stopped(observer, y)) {
+      counts = stepper.counts;
+      return Status::event_occurred;
+    }
+    if (outcome == StepOutcome::finished) break;
   }
   for (int i = 0; i < N; ++i) y[i] = stepper.y[i];
   counts = stepper.counts;

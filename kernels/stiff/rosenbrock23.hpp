@@ -15,14 +15,16 @@
 #pragma once
 
 #include "kode/kernels/linear/small_lu.hpp"
+#include "kode/kernels/step_size_controller.hpp"
+#include "kode/kernels/stiff/implicit_solve.hpp"
 
 namespace kode {
 
 struct Rosenbrock23 {
   static constexpr const char* name = "rosenbrock23";
-  static constexpr bool linearly_implicit = true;  // linearly_implicit.hpp
-  static constexpr int order = 2;                  // of the propagated solution
-  static constexpr int error_order = 3;            // the estimate is the O(h^3) local error
+  static constexpr bool implicit = true;  // implicit_method.hpp (linearly: no Newton)
+  static constexpr int order = 2;         // of the propagated solution
+  static constexpr int error_order = 3;   // the estimate is the O(h^3) local error
   static constexpr bool has_error = true;
   static constexpr int stages = 3;    // linear solves per step (k1, k2, k3)
   static constexpr bool fsal = true;  // F2 = f(t + h, y1) starts the next step
@@ -40,20 +42,16 @@ struct Rosenbrock23 {
   };
 
   // One step of size h (signed) from (t, y) with f0 = f(t, y), J and T at
-  // (t, y): y1 and the error estimate err. Returns false when W is singular
-  // to working precision (the caller retries with a smaller step).
+  // (t, y): y1 and the error estimate err. Returns singular when W is
+  // singular to working precision (the caller retries with a smaller step).
   template <class Model, int N>
-  KOKKOS_INLINE_FUNCTION static bool step(const Model& model, const double* p, double t, double h,
-                                          const double (&y)[N], const double (&f0)[N],
-                                          const double (&jacobian)[N][N], const double (&f_t)[N],
-                                          double (&y1)[N], double (&err)[N], Stages<N>& s) {
+  KOKKOS_INLINE_FUNCTION static ImplicitSolve step(
+      const Model& model, const double* p, double t, double h, const double (&y)[N],
+      const double (&f0)[N], const double (&jacobian)[N][N], const double (&f_t)[N],
+      const StepSizeControl& /*control*/, double (&y1)[N], double (&err)[N], Stages<N>& s) {
     const double hd = h * d;
     SmallLu<N> w;
-    for (int i = 0; i < N; ++i) {
-      for (int j = 0; j < N; ++j) w.a[i][j] = -hd * jacobian[i][j];
-      w.a[i][i] += 1.0;
-    }
-    if (!w.factor()) return false;
+    if (!w.factor_identity_minus(hd, jacobian)) return ImplicitSolve::singular;
 
     for (int i = 0; i < N; ++i) s.k1[i] = f0[i] + hd * f_t[i];
     w.solve(s.k1);
@@ -72,7 +70,7 @@ struct Rosenbrock23 {
       k3[i] = s.f1[i] - e32 * (s.k2[i] - f_mid[i]) - 2.0 * (s.k1[i] - f0[i]) + hd * f_t[i];
     w.solve(k3);
     for (int i = 0; i < N; ++i) err[i] = h / 6.0 * (s.k1[i] - 2.0 * s.k2[i] + k3[i]);
-    return true;
+    return ImplicitSolve::converged;
   }
 
   // The step's continuous extension, in the shape SaveObserver reads

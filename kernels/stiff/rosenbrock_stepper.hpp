@@ -2,12 +2,16 @@
 // (rosenbrock23.hpp), as TrajectoryStepper (integrate_trajectory.hpp) is for
 // the explicit RK methods: t, the next |dt|, y, f(t, y), the Jacobian and
 // df/dt at (t, y), the controller's state (StepAcceptance: the same PID
-// controller and accept/reject rule), the counts and the status.
+// controller and accept/reject rule), the counts and the status. It steps
+// the linearly implicit (Rosenbrock) methods and the ESDIRK methods
+// (esdirk.hpp) alike: both factor W = I - h gamma J once per attempt.
 //
 // The Jacobian is formed once per accepted point (a rejected step retries
-// from the same (t, y) with the same J and a new W). A step whose W is
-// singular to working precision is counted as rejected and retried with a
-// quarter of the step; below dtmin the trajectory stops (dt_min_reached).
+// from the same (t, y) with the same J and a new W). A step whose implicit
+// solve fails (W singular to working precision, or a Newton iteration that
+// does not converge) is counted as rejected and retried with a quarter of
+// the step; after ten such failures in a row, below dtmin, or with constant
+// steps, the trajectory stops with status implicit_solve_failed.
 #pragma once
 
 #include "kode/kernels/compat.hpp"
@@ -17,6 +21,7 @@
 #include "kode/kernels/step_acceptance.hpp"
 #include "kode/kernels/step_counts.hpp"
 #include "kode/kernels/step_size_controller.hpp"
+#include "kode/kernels/stiff/implicit_solve.hpp"
 #include "kode/kernels/stiff/rhs_jacobian.hpp"
 
 namespace kode {
@@ -32,6 +37,10 @@ struct RosenbrockStepper {
   StepCounts counts;
   Status status = Status::success;
   double t_prev = 0.0, dt_prev = 0.0;  // the last accepted step
+  // Implicit solves that failed in a row; each retry quarters the step, so
+  // ten of them shrink it by 4^10 ~ 1e6 before the trajectory gives up.
+  int failed_solves = 0;
+  static constexpr int max_failed_solves = 10;
 
   // Starts at (t0, y0): f, J and df/dt there, and the initial step
   // (Hairer's algorithm when control.dt0 is not given). Returns false when
@@ -52,8 +61,7 @@ struct RosenbrockStepper {
     if (!(dt_abs > 0.0) && t0 != t1)
       dt_abs = initial_step_size(model, p, t0, direction, y, f0, Method::error_order, control.rtol,
                                  control.atol);
-    if (control.dtmax > 0.0) dt_abs = math::min(dt_abs, control.dtmax);
-    if (control.dtmin > 0.0) dt_abs = math::max(dt_abs, control.dtmin);
+    dt_abs = StepAcceptance::clamp_first_step(control, dt_abs);
     clip_tol = step_clip_tolerance(t0, t1);
     return true;
   }
@@ -76,13 +84,19 @@ struct RosenbrockStepper {
     double y1[N], err[N];
     typename Method::template Stages<N> s;
     ++counts.num_steps;
-    if (!Method::step(model, p, t, dt, y, f0, jacobian, f_t, y1, err, s)) {
-      // W singular: a rejected attempt, retried with a quarter of the step.
+    if (Method::step(model, p, t, dt, y, f0, jacobian, f_t, control, y1, err, s) !=
+        ImplicitSolve::converged) {
+      // W singular or Newton failed: a rejected attempt, retried with a
+      // quarter of the step (constant steps cannot shrink; neither can a
+      // step at dtmin), at most max_failed_solves times in a row.
       ++counts.num_rejected;
       dt_abs = 0.25 * math::fabs(dt);
-      if (!StepAcceptance::bound_step_size(control, dt_abs)) return finish(Status::dt_min_reached);
+      if (!acceptance.adaptive() || ++failed_solves > max_failed_solves ||
+          !StepAcceptance::bound_step_size(control, dt_abs))
+        return finish(Status::implicit_solve_failed);
       return StepOutcome::rejected;
     }
+    failed_solves = 0;
     if (!acceptance.judge(control, pid, y, y1, err, counts)) return finish(Status::nonfinite);
 
     if (acceptance.accepted()) {
@@ -117,8 +131,8 @@ struct RosenbrockStepper {
   }
 };
 
-// Integrates y from t0 to t1 in place with a Rosenbrock method. Returns the
-// trajectory's status.
+// Integrates y from t0 to t1 in place with a stiff method (Rosenbrock or
+// ESDIRK). Returns the trajectory's status.
 template <class Method, class Model, int N, class Observer>
 KOKKOS_INLINE_FUNCTION Status integrate_rosenbrock_trajectory(const Model& model, const double* p,
                                                               double t0, double t1, double (&y)[N],
@@ -126,17 +140,7 @@ KOKKOS_INLINE_FUNCTION Status integrate_rosenbrock_trajectory(const Model& model
                                                               Observer& observer,
                                                               StepCounts& counts) {
   RosenbrockStepper<Method, N> stepper;
-  const bool ok = stepper.begin(model, p, t0, t1, y, control);
-  counts = stepper.counts;
-  if (!ok) return stepper.status;
-  observer.begin(t0, y);
-  if (t0 == t1) return Status::success;
-  const PidCoefficients pid = stepper.pid(control);
-  while (stepper.attempt(model, p, control, pid, observer) != StepOutcome::finished) {
-  }
-  for (int i = 0; i < N; ++i) y[i] = stepper.y[i];
-  counts = stepper.counts;
-  return stepper.status;
+  return run_stepper(stepper, model, p, t0, t1, y, control, observer, counts);
 }
 
 }  // namespace kode

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The stiff-solver benchmark of issue 13: kode's Rosenbrock methods
-# (drivers/stiff_bench.cpp: rodas5p and rosenbrock23, a plain one-core loop)
+# The stiff-solver benchmark of issue 13: kode's stiff methods
+# (drivers/stiff_bench.cpp: rodas5p, kvaerno5 and rosenbrock23, a plain
+# one-core loop)
 # against SUNDIALS CVODE (scripts/bench/cvode_peer.c: BDF, dense direct
 # solver, analytic Jacobian, one trajectory at a time) and Diffrax Kvaerno5
 # (scripts/bench/diffrax_stiff_peer.py: jit + vmap, float64), on
@@ -27,7 +28,8 @@
 #   --venv DIR    Python venv with jax and diffrax (default $KODE_VENV or
 #                 build/bench/venv, made by scripts/bench/setup_peers.sh)
 #   --repeats R   timed runs of every side, interleaved (rep 1: kode rodas5p,
-#                 cvode, kode rosenbrock23, diffrax on each problem; then rep 2)
+#                 cvode, kode kvaerno5, kode rosenbrock23, diffrax on each
+#                 problem; then rep 2)
 #   --pcoeff/--icoeff
 #                 PID coefficients for kode and Diffrax (default 0 and 1: the
 #                 I controller, both sides' default; CVODE has its own rule)
@@ -182,11 +184,12 @@ side_cmd() {
   case "$1" in
     kode_rodas5p) echo "$kode_bin --method rodas5p ${pid[*]}" ;;
     kode_rosenbrock23) echo "$kode_bin --method rosenbrock23 ${pid[*]}" ;;
+    kode_kvaerno5) echo "$kode_bin --method kvaerno5 ${pid[*]}" ;;
     cvode) echo "$cvode_bin" ;;
     diffrax) echo "$py scripts/bench/diffrax_stiff_peer.py --warmup $dwarm ${pid[*]}" ;;
   esac
 }
-sides=(kode_rodas5p cvode kode_rosenbrock23)
+sides=(kode_rodas5p cvode kode_kvaerno5 kode_rosenbrock23)
 [ "$diffrax" = 1 ] && sides+=(diffrax)
 
 # run TAG CMD...: CMD pinned to the core under the time limit; its result line
@@ -348,7 +351,7 @@ for line in open(sys.argv[1]):
         continue
     runs[(kv["problem"], kv["side"])].append(kv)
 problems = sorted({p for p, _ in runs}, key=lambda p: ["robertson", "vdp"].index(p))
-order = ["kode_rodas5p", "kode_rosenbrock23", "cvode", "diffrax"]
+order = ["kode_rodas5p", "kode_kvaerno5", "kode_rosenbrock23", "cvode", "diffrax"]
 hdr = f"{'problem':10s} {'solver':18s} {'n':>6s} {'reps':>4s} {'s_min':>9s} {'s_max':>9s} {'us/traj':>9s} {'steps':>10s} {'accepted':>10s} {'failed':>6s}"
 print(hdr)
 for p in problems:
@@ -365,7 +368,7 @@ print()
 print(f"{'problem':10s} {'ratio':28s} {'min(peer)/min(kode)':>20s} {'per-rep min':>12s} {'per-rep max':>12s} {'target':>7s}")
 for p in problems:
     for peer, target in (("cvode", 1), ("diffrax", 20)):
-        for k in ("kode_rodas5p", "kode_rosenbrock23"):
+        for k in ("kode_rodas5p", "kode_kvaerno5", "kode_rosenbrock23"):
             a, b = runs.get((p, peer)), runs.get((p, k))
             if not a or not b:
                 continue

@@ -43,6 +43,15 @@ case "$CASE" in
   unknown_solver)
     solve_lv --solver.method=dopri6
     expect_stderr_has "unknown solver" "'dopri6'" "tsit5" ;;
+  newton_without_newton)
+    solve_lv --solver.newton_kappa=0.1
+    expect_stderr_has "solver.newton_kappa" "no Newton iteration" "kvaerno5" ;;
+  newton_kappa_range)
+    solve_lv --solver.method=kvaerno5 --solver.newton_kappa=1.5
+    expect_stderr_has "solver.newton_kappa" "(0, 1)" ;;
+  newton_iterations_range)
+    solve_lv --solver.method=kvaerno3 --solver.newton_max_iters=1
+    expect_stderr_has "solver.newton_max_iters" "[2, 100]" ;;
   missing_param)
     grep -v '^gamma' lv.ini >lv2.ini
     before=$(snapshot)

@@ -19,7 +19,7 @@ case "$CASE" in
     expect_rc 0
     expect_stdout_has "method" "order" "stages" "adaptive" "fsal" "interpolant"
     for m in euler heun midpoint ralston bosh3 tsit5 dopri5 dopri8; do expect_stdout_has "$m"; done
-    expect_stdout_has "rosenbrock23" "rodas5p" "linearly implicit, for stiff problems" ;;
+    expect_stdout_has "rosenbrock23" "rodas5p" "linearly implicit, for stiff problems" "kvaerno5" "implicit (Newton)" ;;
   help)
     run_kode --help
     expect_rc 0

@@ -9,11 +9,11 @@ source "$(dirname "$0")/lib.sh" "$1"
 CASE=${2:?usage: $0 /path/to/kode CASE}
 
 case "$CASE" in
-  robertson | robertson_rodas5p)
+  robertson | robertson_rodas5p | robertson_kvaerno5)
     if [ "$CASE" = robertson ]; then
       run_kode solve "$INPUTS/robertson.ini"
     else
-      run_kode solve "$INPUTS/robertson.ini" --solver.method=rodas5p
+      run_kode solve "$INPUTS/robertson.ini" --solver.method="${CASE#robertson_}"
     fi
     expect_rc 0
     rows=$(printf '%s\n' "$OUT" | wc -l)

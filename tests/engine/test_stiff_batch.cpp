@@ -49,7 +49,7 @@ bool same_bits(const double* a, const double* b, int n) {
 }  // namespace
 
 TEMPLATE_TEST_CASE("stiff batches: each trajectory's bits whatever its position, failures isolated",
-                   "[stiff]", kode::Rosenbrock23, kode::Rodas5P) {
+                   "[stiff]", kode::Rosenbrock23, kode::Rodas5P, kode::Esdirk<kode::Kvaerno5>) {
   const kode::SolveSpec spec = robertson_spec();
   const int n = 13, bad = 5, ns = static_cast<int>(spec.ts.size());
   std::vector<double> p, y0;
@@ -80,7 +80,7 @@ TEMPLATE_TEST_CASE("stiff batches: each trajectory's bits whatever its position,
 }
 
 TEMPLATE_TEST_CASE("stiff save times are the kernel's dense output, accurate to the tolerance",
-                   "[stiff]", kode::Rosenbrock23, kode::Rodas5P) {
+                   "[stiff]", kode::Rosenbrock23, kode::Rodas5P, kode::Esdirk<kode::Kvaerno5>) {
   // The classic parameters: the state at t = 40 against the reference of
   // tests/unit/test_rosenbrock.cpp, and the save times inside steps against
   // a solve that ends exactly there.
@@ -103,15 +103,21 @@ TEMPLATE_TEST_CASE("stiff save times are the kernel's dense output, accurate to 
     for (int i = 0; i < 3; ++i) {
       INFO(TestType::name << ", save time " << spec.ts[j] << ", state " << i << ": dense "
                           << r.ys[3 * j + i] << ", solved to it " << e.y_final[i]);
-      // The dense output's error is of the order of the local error (rtol).
-      REQUIRE(std::fabs(r.ys[3 * j + i] - e.y_final[i]) <= 1e-6 * std::fabs(e.y_final[i]) + 1e-13);
+      // A native dense output (Rosenbrock's) errs by about the local error,
+      // which the tolerance controls. The ESDIRKs' cubic Hermite does not: it
+      // errs by h^4 max|y''''| / 384 whatever the method's order. At
+      // t = 1e-4, y3 = k2 k1^2 t^3 / 3 - 2 k2^2 k1^3 t^5 / 15 + ..., so
+      // y3'''' = -16 k2^2 k1^3 t = -9.2e7, and a step of 3e-5 there gives
+      // 2e-13 = 1.3e-5 of y3: measured 2.1e-13. Hence 1e-4 for the Hermite.
+      const double rel = TestType::dense_order > 0 ? 1e-6 : 1e-4;
+      REQUIRE(std::fabs(r.ys[3 * j + i] - e.y_final[i]) <= rel * std::fabs(e.y_final[i]) + 1e-13);
     }
   }
 }
 
 TEMPLATE_TEST_CASE(
     "the registry solves robertson with a stiff method and refuses its sensitivities", "[stiff]",
-    kode::Rosenbrock23, kode::Rodas5P) {
+    kode::Rosenbrock23, kode::Rodas5P, kode::Esdirk<kode::Kvaerno3>) {
   const kode::ModelRegistry models = kode::builtin_models();
   const kode::ModelInfo* robertson = models.find("robertson");
   REQUIRE(robertson != nullptr);

@@ -91,3 +91,18 @@ TEST_CASE("small LU reports singular and non-finite matrices", "[linear]") {
   kode::SmallLu<2> inf{{{1.0, 1.0}, {std::numeric_limits<double>::infinity(), 1.0}}, {}};
   REQUIRE_FALSE(inf.factor());
 }
+
+TEST_CASE("factor_identity_minus factors W = I - s M, the stiff steps' matrix") {
+  // M = [[-2, 1], [3, -4]], s = 0.5: W = [[2, -0.5], [-1.5, 3]], det 5.25,
+  // W^-1 b for b = (1, 2) is (4, 5.5) / 5.25 (Cramer's rule).
+  const double m[2][2] = {{-2.0, 1.0}, {3.0, -4.0}};
+  kode::SmallLu<2> w;
+  REQUIRE(w.factor_identity_minus(0.5, m));
+  double x[2] = {1.0, 2.0};
+  w.solve(x);
+  REQUIRE(std::fabs(x[0] - 4.0 / 5.25) < 1e-15);
+  REQUIRE(std::fabs(x[1] - 5.5 / 5.25) < 1e-15);
+  // s = 1 with M = I makes W zero: singular, reported.
+  const double identity[2][2] = {{1.0, 0.0}, {0.0, 1.0}};
+  REQUIRE_FALSE(w.factor_identity_minus(1.0, identity));
+}

@@ -1,0 +1,144 @@
+// One step of an ESDIRK method (kvaerno3/4/5.hpp: an explicit first stage,
+// then implicit stages sharing the diagonal gamma, stiffly accurate) with a
+// simplified Newton iteration per stage, as in Hairer & Wanner, "Solving
+// Ordinary Differential Equations II", 2nd ed., Sec. IV.8:
+//   stage i:  Y_i = y + h sum_{j<i} a_ij F_j + h gamma f(t + c_i h, Y_i)
+// solved from the predictor Y_i = y + h sum_j predictor_ij F_j by
+//   (I - h gamma J) dY = base_i + h gamma f(t + c_i h, Y) - Y,   Y += dY,
+// with J = df/dy at the step's start and W = I - h gamma J factored once per
+// step (one LU for all stages and iterations). The iteration has converged
+// when the contraction rate theta = |dY_k| / |dY_{k-1}| (scaled RMS norms,
+// weights atol + rtol max(|y|, |Y|)) predicts an error theta / (1 - theta)
+// |dY_k| <= kappa, after at least two iterations (Diffrax's VeryChord test;
+// Hairer & Wanner eq. (8.10)-(8.11)); it has failed when theta >= 1, a value
+// is not finite, or max_iters pass first. Then F_i = (Y_i - base_i) / (h
+// gamma), the stage derivative consistent with the solved equation (no
+// extra f call, and no amplification of the Newton error by a stiff J).
+// The solution is the last stage; the error estimate is h sum_j b_error_j F_j.
+// The dense output is the cubic Hermite interpolant of (y, f0) and (y1, F_S),
+// third order, as Diffrax uses for these methods.
+#pragma once
+
+#include "kode/kernels/compat.hpp"
+#include "kode/kernels/error_norm.hpp"
+#include "kode/kernels/linear/small_lu.hpp"
+#include "kode/kernels/static_for.hpp"
+#include "kode/kernels/step_size_controller.hpp"
+#include "kode/kernels/stiff/implicit_solve.hpp"
+
+namespace kode {
+
+template <class Tableau>
+struct Esdirk {
+  static constexpr const char* name = Tableau::name;
+  static constexpr bool implicit = true;  // implicit_method.hpp
+  static constexpr bool newton = true;    // solver.newton_kappa, solver.newton_max_iters
+  static constexpr int order = Tableau::order;
+  static constexpr int error_order = Tableau::error_order;
+  static constexpr bool has_error = Tableau::has_error;
+  static constexpr int stages = Tableau::stages;
+  static constexpr bool fsal = false;
+  static constexpr int dense_order = 0;  // no native extension: cubic Hermite
+  static constexpr int dense_degree = 3;
+
+  template <int N>
+  struct Stages {
+    double f0[N], f1[N];  // the Hermite interpolant's end derivatives
+  };
+
+  template <class Model, int N>
+  KOKKOS_INLINE_FUNCTION static ImplicitSolve step(
+      const Model& model, const double* p, double t, double h, const double (&y)[N],
+      const double (&f0)[N], const double (&jacobian)[N][N], const double (&/*f_t*/)[N],
+      const StepSizeControl& control, double (&y1)[N], double (&err)[N], Stages<N>& s) {
+    constexpr int S = Tableau::stages;
+    const double hg = h * Tableau::gamma;
+    SmallLu<N> w;
+    if (!w.factor_identity_minus(hg, jacobian)) return ImplicitSolve::singular;
+
+    double F[S][N];
+    for (int i = 0; i < N; ++i) F[0][i] = f0[i];
+    double Y[N];
+    bool ok = true;
+    // Compile-time stage and coefficient indices (static_for), so the
+    // tableau's coefficients fold into the instructions.
+    static_for<1, S>([&](auto stage_constant) {
+      constexpr int stage = decltype(stage_constant)::value;
+      if (!ok) return;
+      double base[N];
+      for (int i = 0; i < N; ++i) {
+        double b = 0.0, pred = 0.0;
+        static_for<0, stage>([&](auto j_constant) {
+          constexpr int j = decltype(j_constant)::value;
+          b += Tableau::a(stage, j) * F[j][i];
+          pred += Tableau::predictor(stage, j) * F[j][i];
+        });
+        base[i] = y[i] + h * b;
+        Y[i] = y[i] + h * pred;
+      }
+      constexpr double c_stage = Tableau::c(stage);
+      const double ts = t + c_stage * h;
+      double previous = 0.0;
+      bool converged = false;
+      for (int iteration = 1; iteration <= control.newton_max_iters && !converged; ++iteration) {
+        double dY[N];
+        model.rhs(ts, Y, p, dY);
+        for (int i = 0; i < N; ++i) dY[i] = base[i] + hg * dY[i] - Y[i];
+        w.solve(dY);
+        double Y_new[N];
+        for (int i = 0; i < N; ++i) Y_new[i] = Y[i] + dY[i];
+        const double norm =
+            math::sqrt(scaled_error_mean_square(y, Y_new, dY, control.rtol, control.atol));
+        for (int i = 0; i < N; ++i) Y[i] = Y_new[i];
+        if (!math::isfinite(norm)) break;
+        if (iteration >= 2) {
+          if (norm == 0.0) {
+            converged = true;
+          } else {
+            const double rate = norm / previous;
+            if (!(rate < 1.0)) break;
+            converged = rate / (1.0 - rate) * norm <= control.newton_kappa;
+          }
+        }
+        previous = norm;
+      }
+      if (!converged) {
+        ok = false;
+        return;
+      }
+      for (int i = 0; i < N; ++i) F[stage][i] = (Y[i] - base[i]) / hg;
+    });
+    if (!ok) return ImplicitSolve::not_converged;
+    for (int i = 0; i < N; ++i) {
+      y1[i] = Y[i];
+      double e = 0.0;
+      static_for<0, S>([&](auto j_constant) {
+        constexpr int j = decltype(j_constant)::value;
+        e += Tableau::b_error(j) * F[j][i];
+      });
+      err[i] = h * e;
+      s.f0[i] = f0[i];
+      s.f1[i] = F[S - 1][i];
+    }
+    return ImplicitSolve::converged;
+  }
+
+  template <int N>
+  struct Interpolant {
+    double t0, dt;
+    const double (&y0)[N];
+    const double (&y1)[N];
+    const Stages<N>& s;
+
+    // Hermite basis (Hairer, Norsett & Wanner I, Sec. II.6, eq. (6.7)).
+    KOKKOS_INLINE_FUNCTION void evaluate(double theta, double (&y)[N]) const {
+      const double s2 = theta * theta, s3 = s2 * theta;
+      const double h00 = 2.0 * s3 - 3.0 * s2 + 1.0, h10 = s3 - 2.0 * s2 + theta;
+      const double h01 = -2.0 * s3 + 3.0 * s2, h11 = s3 - s2;
+      for (int i = 0; i < N; ++i)
+        y[i] = h00 * y0[i] + h10 * dt * s.f0[i] + h01 * y1[i] + h11 * dt * s.f1[i];
+    }
+  };
+};
+
+}  // namespace kode
