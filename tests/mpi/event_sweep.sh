@@ -34,7 +34,7 @@ case "$CASE" in
     run_kode merge merged.h5 part_1.h5 part_0.h5 --quiet
     expect_rc 0
     same_data one.h5 merged.h5
-    # Every path reached the level (P(tau > 10) ~ 1e-6), on it to rounding.
+    # Every path reached the level (P(tau > 20) ~ 1e-10), on it to rounding.
     others=$(h5_values one.h5 /status | awk '$1 != 4' | wc -l)
     [ "$others" -eq 0 ] || fail "$others paths without their event"
     exact_values one.h5 /events/y | awk '{ d = $1 - 2.718281828459045; if (d < 0 || d > 1e-12) bad++ }
