@@ -8,6 +8,10 @@
 //   kode_bench --workload OU --method euler|shark|sra1 [--adaptive] [--n 1000000]
 //   --lanes 1: one trajectory per thread (default: the build's SIMD lanes
 //   where the model and method allow; the line reports lanes=).
+//   --event never|zeros (W1): the cost of [event] detection: a non-terminal
+//   event on x, rising through 100 (never crossed: the sampling of every
+//   step alone) or crossing 0 either way (every zero of the oscillation
+//   located to rounding); batches with events run one trajectory per thread.
 //
 // W1: damped oscillator on a (zeta, omega) grid, nz = ceil(sqrt(N)) zeta
 //     values linspace(0.05, 0.95), nw = ceil(N/nz) omega values
@@ -55,6 +59,7 @@ struct Options {
   bool adaptive = false;  // OU: PID controller instead of fixed steps
   double tree_tol = 1.0 / 4096.0;  // OU: Brownian tree tolerance
   int lanes = 0;                   // 0: BatchSolver's default; 1: one trajectory per thread
+  std::string event = "none";      // W1: none, never or zeros
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -90,6 +95,8 @@ Options parse(int argc, char** argv) {
       o.tree_tol = std::atof(v);
     else if (a == "--lanes")
       o.lanes = std::atoi(v);
+    else if (a == "--event")
+      o.event = v;
     else
       usage(("unknown option " + a).c_str());
   }
@@ -97,6 +104,9 @@ Options parse(int argc, char** argv) {
     usage("workload must be W1, W2 or OU");
   if (o.n < 1) usage("--n must be >= 1");
   if (o.lanes != 0 && o.lanes != 1) usage("--lanes must be 0 (default) or 1");
+  if (o.event != "none" && o.event != "never" && o.event != "zeros")
+    usage("--event must be none, never or zeros");
+  if (o.event != "none" && o.workload != "W1") usage("--event is for workload W1");
   if (o.workload == "W2") o.method = "tsit5";
   return o;
 }
@@ -140,10 +150,11 @@ void run_with(const Options& o, const kode::SolveSpec& spec, const std::vector<d
   std::printf(
       "peer=kode workload=%s method=%s n=%ld reps=%d seconds=%.6g traj_per_s=%.6g "
       "us_per_traj=%.6g steps=%.0f attempted=%.0f accepted_per_s=%.6g attempted_per_s=%.6g "
-      "failed=%ld backend=%s lanes=%d checksum=%.17g\n",
+      "failed=%ld backend=%s lanes=%d event=%s checksum=%.17g\n",
       o.workload.c_str(), o.method.c_str(), o.n, reps, per_batch, n / per_batch,
       1e6 * per_batch / n, accepted, attempted, accepted / per_batch, attempted / per_batch, failed,
-      Kokkos::DefaultExecutionSpace::name(), Solver::lanes, checksum);
+      Kokkos::DefaultExecutionSpace::name(), spec.event.enabled ? 1 : Solver::lanes,
+      o.event.c_str(), checksum);
 }
 
 template <class Model, class Tableau>
@@ -169,6 +180,14 @@ int main(int argc, char** argv) {
     spec.control.rtol = 1e-6;
     spec.control.atol = 1e-8;
     for (int j = 0; j < o.saves; ++j) spec.ts.push_back(linspace_at(0.0, 10.0, o.saves, j));
+    if (o.event != "none") {
+      spec.event.enabled = true;
+      spec.event.state = 0;
+      spec.event.terminal = false;
+      spec.event.value = o.event == "never" ? 100.0 : 0.0;
+      spec.event.direction =
+          o.event == "never" ? kode::EventDirection::rising : kode::EventDirection::either;
+    }
     const long nz = static_cast<long>(std::ceil(std::sqrt(static_cast<double>(o.n))));
     const long nw = (o.n + nz - 1) / nz;
     for (long i = 0; i < o.n; ++i) {
