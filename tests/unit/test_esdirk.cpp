@@ -18,52 +18,18 @@
 #include "kode/kernels/stiff/kvaerno4.hpp"
 #include "kode/kernels/stiff/kvaerno5.hpp"
 #include "kode/kernels/stiff/rosenbrock_stepper.hpp"
+#include "stiff_test_helpers.hpp"
 
 namespace {
+
+using kode_test::ProtheroRobinson;
+using kode_test::Recorder;
 
 using kode::StepCounts;
 using kode::StepSizeControl;
 using K3 = kode::Esdirk<kode::Kvaerno3>;
 using K4 = kode::Esdirk<kode::Kvaerno4>;
 using K5 = kode::Esdirk<kode::Kvaerno5>;
-
-// y' = lambda (y - sin t) + cos t: solution sin t + (y0) e^(lambda t).
-struct ProtheroRobinson {
-  static constexpr int n_state = 1, n_param = 1;
-  template <class Time, class T, class P>
-  KOKKOS_INLINE_FUNCTION void rhs(Time t, const T* y, const P* p, T* dy) const {
-    using kode::math::cos;
-    using kode::math::sin;
-    dy[0] = p[0] * (y[0] - sin(t)) + cos(t);
-  }
-};
-
-template <int N>
-struct Recorder {
-  std::vector<double> ts;
-  std::vector<std::vector<double>> ys;
-  size_t next = 0;
-  void begin(double t0, const double (&y0)[N]) {
-    while (next < ts.size() && ts[next] == t0) {
-      ys.push_back(std::vector<double>(y0, y0 + N));
-      ++next;
-    }
-  }
-  template <class Interpolant>
-  void step(const Interpolant& s) {
-    const double t_end = s.t0 + s.dt;
-    while (next < ts.size() && ts[next] <= t_end) {
-      double y[N];
-      if (ts[next] == t_end) {
-        for (int i = 0; i < N; ++i) y[i] = s.y1[i];
-      } else {
-        s.evaluate((ts[next] - s.t0) / s.dt, y);
-      }
-      ys.push_back(std::vector<double>(y, y + N));
-      ++next;
-    }
-  }
-};
 
 // Fixed steps with a Newton iteration converged far below the
 // discretisation error (its norm's weights are rtol = atol = 1e-13).
