@@ -63,7 +63,6 @@ struct EventObserver {
   int traj;
   int n_found = 0;
   bool stopped_ = false;
-  double t_stop = 0.0;
   double y_stop[N] = {};
 
   KOKKOS_INLINE_FUNCTION bool stopped() const { return stopped_; }
@@ -135,7 +134,6 @@ struct EventObserver {
         record(t, y);
         if (spec.terminal) {
           stopped_ = true;
-          t_stop = t;
           for (int i = 0; i < N; ++i) y_stop[i] = y[i];
           inner.step(TruncatedStep<N, Step>{s.t0, t - s.t0, s.y0, y_stop, s, theta});
           return;
