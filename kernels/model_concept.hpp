@@ -17,6 +17,11 @@
 //     // (a neural vector field with thousands of parameters needs it).
 //     KOKKOS_INLINE_FUNCTION void vjp(double t, const double* y, const double* p,
 //                                     const double* v, double* vjp_y, double* vjp_p) const;
+//     // Optional: J = df/dy (row-major, dfdy[i * n_state + j] = df_i/dy_j)
+//     // and df/dt at (t, y, p), used by the stiff methods instead of dual
+//     // numbers when present (kernels/stiff/rhs_jacobian.hpp).
+//     KOKKOS_INLINE_FUNCTION void jacobian(double t, const double* y, const double* p,
+//                                          double* dfdy, double* dfdt) const;
 //   };
 //
 // rhs and diffusion are templates so that the same code runs on doubles and
@@ -118,6 +123,16 @@ struct has_vjp<M, std::void_t<decltype(std::declval<const M&>().vjp(
                       0.0, static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
                       static_cast<const double*>(nullptr), static_cast<double*>(nullptr),
                       static_cast<double*>(nullptr)))>> : std::true_type {};
+
+// Whether the model supplies its own Jacobian: J = df/dy and df/dt at
+// (t, y, p) in doubles (the stiff methods use it instead of dual numbers).
+template <class M, class = void>
+struct has_jacobian : std::false_type {};
+template <class M>
+struct has_jacobian<
+    M, std::void_t<decltype(std::declval<const M&>().jacobian(
+           0.0, static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
+           static_cast<double*>(nullptr), static_cast<double*>(nullptr)))>> : std::true_type {};
 
 // Every model: compile-time sizes, names, a device-copyable struct and an
 // rhs for doubles and for dual numbers. Returns true (for static_assert).

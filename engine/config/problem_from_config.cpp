@@ -262,9 +262,9 @@ void solve_spec_from_config(const Config& config, const ModelInfo& model, SolveS
                         "' (linearly implicit, for stiff problems) needs J = df/dy and df/dt "
                         "from model '" +
                         model.name +
-                        "', whose rhs does not take dual numbers for its time and state (the "
-                        "time must be a template parameter, as in the built-in models); use "
-                        "an explicit method");
+                        "', which has no jacobian() member and whose rhs does not take dual "
+                        "numbers for its time (the time must be a template parameter, as in "
+                        "the built-in models); use an explicit method");
     method_adaptive = solver->adaptive;
   }
   const std::string controller = config.text("solver.controller").value_or("pid");
@@ -503,10 +503,19 @@ SensitivitySetup sensitivity_from_config(const Config& config, const ModelInfo& 
                       ": cannot be combined with [event] (a terminal event moves the end of the "
                       "trajectory, which the sensitivities do not differentiate yet)");
   if (const SolverInfo* solver = model.sde ? nullptr : find_solver(spec.method);
-      solver != nullptr && solver->stiff)
-    throw ConfigError(key + ": solver.method '" + spec.method +
-                      "' (linearly implicit, for stiff problems) has no sensitivities yet; use "
-                      "an explicit method");
+      solver != nullptr && solver->stiff) {
+    if (*method != "forward")
+      throw ConfigError(key + ": solver.method '" + spec.method +
+                        "' (implicit, for stiff problems) has forward sensitivities only; use "
+                        "sensitivity.method = forward or an explicit method");
+    if (!model.stiff_sensitivities)
+      throw ConfigError(key + ": forward sensitivities through solver.method '" + spec.method +
+                        "' need J = df/dy and df/dt differentiated by nested dual numbers, so "
+                        "model '" +
+                        model.name +
+                        "' needs an rhs templated on its time (a jacobian() member gives "
+                        "values only); use an explicit method");
+  }
   if (spec.save_steps || spec.dense)
     throw ConfigError(key + ": sensitivities are computed at the save times only; drop " +
                       config.describe(spec.save_steps ? "save.steps" : "save.dense"));

@@ -14,15 +14,20 @@
 #include <utility>
 #include <vector>
 
+#include "kode/engine/batch/batch_result.hpp"
 #include "kode/engine/io/hdf5_writer.hpp"
 #include "kode/kernels/events/event_spec.hpp"
 
 namespace kode {
 
+// Which BatchResult rows a dataset holds: event_t, event_y or event_count.
+enum class EventField { time, state, count };
+
 struct EventDataset {
   const char* name;
-  hid_t type;
-  std::vector<hsize_t> row_dims;       // the dimensions after the trajectory's
+  EventField field;
+  hid_t type;                     // H5T_NATIVE_DOUBLE for time and state, H5T_NATIVE_INT for count
+  std::vector<hsize_t> row_dims;  // the dimensions after the trajectory's
   std::vector<const char*> dim_names;  // their scales: occurrence, state
   hsize_t row_size() const {
     hsize_t n = 1;
@@ -33,13 +38,21 @@ struct EventDataset {
 
 inline std::vector<EventDataset> event_datasets(int records, hsize_t n_state) {
   if (records == 1)
-    return {{"t", H5T_NATIVE_DOUBLE, {}, {}},
-            {"y", H5T_NATIVE_DOUBLE, {n_state}, {"state"}},
-            {"count", H5T_NATIVE_INT, {}, {}}};
+    return {{"t", EventField::time, H5T_NATIVE_DOUBLE, {}, {}},
+            {"y", EventField::state, H5T_NATIVE_DOUBLE, {n_state}, {"state"}},
+            {"count", EventField::count, H5T_NATIVE_INT, {}, {}}};
   const hsize_t r = static_cast<hsize_t>(records);
-  return {{"t", H5T_NATIVE_DOUBLE, {r}, {"occurrence"}},
-          {"y", H5T_NATIVE_DOUBLE, {r, n_state}, {"occurrence", "state"}},
-          {"count", H5T_NATIVE_INT, {}, {}}};
+  return {{"t", EventField::time, H5T_NATIVE_DOUBLE, {r}, {"occurrence"}},
+          {"y", EventField::state, H5T_NATIVE_DOUBLE, {r, n_state}, {"occurrence", "state"}},
+          {"count", EventField::count, H5T_NATIVE_INT, {}, {}}};
+}
+
+// The rows of a time or state dataset in a result (count: r.event_count).
+inline std::vector<double>& event_values(BatchResult& r, const EventDataset& d) {
+  return d.field == EventField::time ? r.event_t : r.event_y;
+}
+inline const std::vector<double>& event_values(const BatchResult& r, const EventDataset& d) {
+  return d.field == EventField::time ? r.event_t : r.event_y;
 }
 
 // Creates /events under `root` with its attributes and (for records > 1)

@@ -126,11 +126,10 @@ void write_contents(ResultWriter& w, const BatchResult& r, const ResultLabels& l
         dims.push_back(d.row_dims[k]);
         scales.push_back(std::string(d.dim_names[k]) == "state" ? d_state : d_occurrence);
       }
-      Handle ds = d.type == H5T_NATIVE_INT
+      Handle ds = d.field == EventField::count
                       ? w.dataset(events.get(), d.name, d.type, dims, r.event_count)
-                      : w.dataset(events.get(), d.name, d.type, dims,
-                                  std::string(d.name) == "t" ? r.event_t : r.event_y);
-      if (std::string(d.name) == "y")
+                      : w.dataset(events.get(), d.name, d.type, dims, event_values(r, d));
+      if (d.field == EventField::state)
         w.string_array_attribute(ds.get(), "state_names", labels.state_names);
       w.dims(ds.get(), scales);
     }

@@ -46,7 +46,7 @@ void write_event_skeleton(ResultWriter& w, const SweepPlan& plan, hsize_t n_traj
                            : DimensionScale{occurrence.get(), "occurrence"});
     }
     Handle ds = w.preallocated_dataset(group.get(), d.name, d.type, dims);
-    if (std::string(d.name) == "y")
+    if (d.field == EventField::state)
       w.string_array_attribute(ds.get(), "state_names", plan.model->state_names);
     w.dims(ds.get(), scales);
   }
@@ -508,14 +508,13 @@ void SweepFile::write_chunk(long long c, const SweepChunk& chunk) {
       const EventDataset& d = events[k];
       const size_t want = n * static_cast<size_t>(d.row_size());
       const std::string name = std::string("events/") + d.name;
-      if (d.type == H5T_NATIVE_INT) {
+      if (d.field == EventField::count) {
         if (result.event_count.size() != want)
           throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has no " + name);
         f.write_rows(f.event_rows[k], name.c_str(), d.type, row, n, d.row_dims,
                      result.event_count.data());
       } else {
-        const std::vector<double>& values =
-            std::string(d.name) == "t" ? result.event_t : result.event_y;
+        const std::vector<double>& values = event_values(result, d);
         if (values.size() != want)
           throw Hdf5Error("internal error: chunk " + std::to_string(c) + " has no " + name);
         f.write_rows(f.event_rows[k], name.c_str(), d.type, row, n, d.row_dims, values.data());

@@ -116,9 +116,12 @@ struct ModelInfo {
   // A block of shared weights (model_concept.hpp; the neural_ode model):
   // only [sensitivity] method = adjoint differentiates such a model.
   bool shared_weights = false;
-  // Whether the stiff (linearly implicit) methods can form J and df/dt from
-  // the model's rhs by dual numbers (its time a template parameter).
+  // Whether the stiff methods can form J and df/dt: from the model's own
+  // jacobian() or from its rhs by dual numbers (its time a template
+  // parameter); and whether they can also differentiate them for forward
+  // sensitivities (the latter only).
   bool jacobian = false;
+  bool stiff_sensitivities = false;
   // SDE models: the noise dimension, kind and the model's own calculus.
   bool sde = false;
   int n_noise = 0;
@@ -178,10 +181,15 @@ std::unique_ptr<Any> make_sde_solver(const Model& model, const std::string& meth
   return solver;
 }
 
+// Which solvers take the stiff methods: plain solves (J and df/dt by the
+// model's jacobian() or dual numbers), forward sensitivities (J by nested
+// dual numbers), none (the adjoints, not yet).
+enum class StiffSupport { none, solve, forward };
+
 // Typed<Model, Tableau> for the ODE `method`, behind its Any interface, or
-// an error naming why not. Stiff: whether Typed takes the linearly implicit
-// methods too (plain solves do; sensitivities do not yet).
-template <class Any, template <class, class> class Typed, class Model, bool Stiff = false>
+// an error naming why not.
+template <class Any, template <class, class> class Typed, class Model,
+          StiffSupport Stiff = StiffSupport::none>
 std::unique_ptr<Any> make_ode_solver(const Model& model, const std::string& method) {
   std::unique_ptr<Any> solver;
   bool known = dispatch_solver(method, [&](auto tag) {
@@ -191,22 +199,32 @@ std::unique_ptr<Any> make_ode_solver(const Model& model, const std::string& meth
   if (!known) {
     known = dispatch_stiff_solver(method, [&](auto tag) {
       using Method = typename decltype(tag)::type;
-      if constexpr (Stiff && jacobian_capable<Model>::value)
+      if constexpr ((Stiff == StiffSupport::solve && jacobian_capable<Model>::value) ||
+                    (Stiff == StiffSupport::forward && jacobian_differentiable<Model>::value))
         solver = std::make_unique<Typed<Model, Method>>(model);
     });
-    if (known && !solver && Stiff)
+    if (known && !solver && Stiff == StiffSupport::forward)
+      throw std::invalid_argument(
+          "forward sensitivities through solver.method '" + method +
+          "' differentiate J = df/dy "
+          "and df/dt once more, by nested dual numbers, which needs model '" +
+          std::string(Model::name) +
+          "' to have an rhs templated on its time (a jacobian() member gives values only); "
+          "use an explicit method");
+    if (known && !solver && Stiff == StiffSupport::solve)
       throw std::invalid_argument(
           "solver.method '" + method +
           "' (linearly implicit, for stiff problems) needs J = "
           "df/dy and df/dt from model '" +
           std::string(Model::name) +
-          "', whose rhs does not take dual numbers for its time and state (the time must be a "
-          "template parameter, as in the built-in models: kernels/stiff/rhs_jacobian.hpp); "
-          "use an explicit method");
+          "', which has no jacobian(t, y, p, dfdy, dfdt) member and whose rhs does not take "
+          "dual numbers for its time (the time must be a template parameter, as in the "
+          "built-in models: kernels/stiff/rhs_jacobian.hpp); use an explicit method");
     if (known && !solver)
       throw std::invalid_argument("solver.method '" + method +
-                                  "' (linearly implicit, for stiff problems) has no "
-                                  "sensitivities yet; use an explicit method");
+                                  "' (implicit, for stiff problems) is not available for adjoint "
+                                  "sensitivities or neural vector fields yet (plain solves and "
+                                  "forward sensitivities take it); use an explicit method");
   }
   if (!known) {
     if (find_sde_solver(method))
@@ -225,7 +243,10 @@ ModelInfo make_model_info(const Model& model = Model{}) {
   info.n_state = Model::n_state;
   info.n_param = Model::n_param;
   info.shared_weights = has_weights<Model>::value;
-  if constexpr (!is_sde_model<Model>::value) info.jacobian = jacobian_capable<Model>::value;
+  if constexpr (!is_sde_model<Model>::value) {
+    info.jacobian = jacobian_capable<Model>::value;
+    info.stiff_sensitivities = jacobian_differentiable<Model>::value;
+  }
   for (int i = 0; i < Model::n_state; ++i) info.state_names.push_back(Model::state_names[i]);
   if constexpr (Model::n_param > 0)
     for (int j = 0; j < Model::n_param; ++j) info.param_names.push_back(Model::param_names[j]);
@@ -259,11 +280,12 @@ ModelInfo make_model_info(const Model& model = Model{}) {
     }
   } else {
     info.make_solver = [model](const std::string& method) {
-      return make_ode_solver<AnyBatchSolver, TypedBatchSolver, Model, true>(model, method);
+      return make_ode_solver<AnyBatchSolver, TypedBatchSolver, Model, StiffSupport::solve>(model,
+                                                                                           method);
     };
     info.make_forward_solver = [model](const std::string& method) {
-      return make_ode_solver<AnyForwardSensitivitySolver, TypedForwardSensitivitySolver>(model,
-                                                                                         method);
+      return make_ode_solver<AnyForwardSensitivitySolver, TypedForwardSensitivitySolver, Model,
+                             StiffSupport::forward>(model, method);
     };
     info.make_adjoint_solver = [model](const std::string& method) {
       return make_ode_solver<AnyAdjointSolver, TypedAdjointSolver>(model, method);

@@ -10,7 +10,10 @@
 // controller reads values only (step_acceptance.hpp), so the values, step
 // counts and statuses are bit-identical to the plain solve's (BatchSolver).
 // Derivatives of the model come from its templated rhs evaluated on dual
-// numbers: no hand-written derivatives. For SDE methods the derivatives are
+// numbers: no hand-written derivatives. The stiff methods (Rosenbrock and
+// ESDIRK) carry the tangents through their linear solves and Newton
+// iterations too, with J's tangent from nested dual numbers
+// (kernels/stiff/rhs_jacobian.hpp). For SDE methods the derivatives are
 // pathwise: each trajectory is differentiated on its own Brownian path (the
 // plain solve's), with Milstein's (dG/dy) G term and the Ito-Stratonovich
 // conversion differentiated through nested dual numbers
@@ -30,6 +33,9 @@
 #include "kode/kernels/dual.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
 #include "kode/kernels/sensitivity/forward_save_observer.hpp"
+#include "kode/kernels/stiff/implicit_method.hpp"
+#include "kode/kernels/stiff/rhs_jacobian.hpp"
+#include "kode/kernels/stiff/rosenbrock_stepper.hpp"
 
 namespace kode {
 
@@ -89,6 +95,8 @@ struct ForwardSensitivityKernel {
       BrownianKey key = noise_key;
       key.trajectory += static_cast<std::uint64_t>(traj);
       s = integrate_sde_trajectory<Tableau>(fields, p, t0, t1, y, control, key, observer, c);
+    } else if constexpr (is_implicit_method<Tableau>::value) {
+      s = integrate_rosenbrock_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
     } else {
       s = integrate_trajectory<Tableau>(model, p, t0, t1, y, control, observer, c);
     }
@@ -116,8 +124,12 @@ class ForwardSensitivitySolver {
   static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
   static_assert(!is_sde_method<Tableau>::value || check_sde_model_derivatives<Model>(),
                 "kode SDE model: see kernels/model_concept.hpp");
-  static_assert(Lanes == 1 || (KODE_HAVE_LANES && !is_sde_method<Tableau>::value),
-                "forward sensitivities in SIMD lanes: host builds and ODE methods only");
+  static_assert(Lanes == 1 || (KODE_HAVE_LANES && !is_sde_method<Tableau>::value &&
+                               !is_implicit_method<Tableau>::value),
+                "forward sensitivities in SIMD lanes: host builds and explicit ODE methods only");
+  static_assert(!is_implicit_method<Tableau>::value || jacobian_differentiable<Model>::value,
+                "forward sensitivities through a stiff method need an rhs templated on its time "
+                "(kernels/stiff/rhs_jacobian.hpp)");
 
  public:
   using ExecSpace = Kokkos::DefaultExecutionSpace;

@@ -25,7 +25,7 @@ struct SolverInfo {
   bool fsal;
   int dense_degree;
   std::string interpolant;
-  bool stiff;   // implicit (StiffMethods): no sensitivities yet
+  bool stiff;   // implicit (StiffMethods): forward sensitivities only
   bool newton;  // its stages are solved by Newton (solver.newton_* apply)
 };
 

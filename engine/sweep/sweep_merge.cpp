@@ -248,12 +248,12 @@ void copy_part(const SweepPlan& plan, const SweepPart& part, long long chunk_beg
         start[0] = row;
         count.insert(count.end(), d.row_dims.begin(), d.row_dims.end());
         const std::string name = std::string("events/") + d.name;
-        if (d.type == H5T_NATIVE_INT)
+        if (d.field == EventField::count)
           r.event_count =
               read_block<int>(h5, event_rows[k].get(), name.c_str(), H5T_NATIVE_INT, start, count);
         else
-          (std::string(d.name) == "t" ? r.event_t : r.event_y) = read_block<double>(
-              h5, event_rows[k].get(), name.c_str(), H5T_NATIVE_DOUBLE, start, count);
+          event_values(r, d) = read_block<double>(h5, event_rows[k].get(), name.c_str(),
+                                                  H5T_NATIVE_DOUBLE, start, count);
       }
       const auto e_counts =
           read_block<std::int64_t>(h5, event_block_count.get(), "sweep/event_block_count",

@@ -2,7 +2,7 @@
 // ESDIRK methods): they declare `implicit = true` and are stepped by
 // RosenbrockStepper (rosenbrock_stepper.hpp; one W = I - h gamma J per
 // attempt) instead of the explicit RK time loop, one trajectory per thread
-// (no SIMD lanes, no sensitivities yet). `newton` says whether the method
+// (no SIMD lanes; forward sensitivities but no adjoints yet). `newton` says whether the method
 // solves its stages by a Newton iteration (the ESDIRK methods), which the
 // solver.newton_* settings control.
 #pragma once

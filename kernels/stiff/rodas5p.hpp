@@ -95,25 +95,27 @@ struct Rodas5P {
     return v[m][j];
   }
 
-  template <int N>
+  // S: double, or a dual number carrying forward sensitivities.
+  template <int N, class S = double>
   struct Stages {
-    double dense[3][N];  // K1, K2, K3
+    S dense[3][N];  // K1, K2, K3
   };
 
   // One step of size h (signed) from (t, y) with f0 = f(t, y), J and T at
   // (t, y): y1 and the error estimate err. Returns singular when W is
   // singular to working precision (the caller retries with a smaller step).
-  template <class Model, int N>
-  KOKKOS_INLINE_FUNCTION static ImplicitSolve step(
-      const Model& model, const double* p, double t, double h, const double (&y)[N],
-      const double (&f0)[N], const double (&jacobian)[N][N], const double (&f_t)[N],
-      const StepSizeControl& /*control*/, double (&y1)[N], double (&err)[N], Stages<N>& s) {
+  template <class Model, class P, int N, class S>
+  KOKKOS_INLINE_FUNCTION static ImplicitSolve step(const Model& model, const P* p, double t,
+                                                   double h, const S (&y)[N], const S (&f0)[N],
+                                                   const S (&jacobian)[N][N], const S (&f_t)[N],
+                                                   const StepSizeControl& /*control*/, S (&y1)[N],
+                                                   S (&err)[N], Stages<N, S>& s) {
     const double hg = h * gamma;
-    SmallLu<N> w;
+    SmallLu<N, S> w;
     if (!w.factor_identity_minus(hg, jacobian)) return ImplicitSolve::singular;
 
-    double k[8][N];
-    double u[N], f[N];  // the stage's point and f there; stage 1's point is y
+    S k[8][N];
+    S u[N], f[N];  // the stage's point and f there; stage 1's point is y
     for (int i = 0; i < N; ++i) u[i] = y[i];
     // Compile-time stage and coefficient indices (static_for): the
     // coefficients fold into the instructions; indexed at run time, the
@@ -126,7 +128,7 @@ struct Rodas5P {
       } else {
         if constexpr (stage <= 5) {
           for (int i = 0; i < N; ++i) {
-            double v = y[i];
+            S v = y[i];
             static_for<0, stage>([&](auto j_constant) {
               constexpr int j = decltype(j_constant)::value;
               v += a(stage, j) * k[j][i];
@@ -143,7 +145,7 @@ struct Rodas5P {
       constexpr double d_stage = stage <= 4 ? d(stage) : 0.0;
       const double hd = h * d_stage;
       for (int i = 0; i < N; ++i) {
-        double coupling = 0.0;
+        S coupling = 0.0;
         static_for<0, stage>([&](auto j_constant) {
           constexpr int j = decltype(j_constant)::value;
           coupling += C(stage, j) * k[j][i];
@@ -159,7 +161,7 @@ struct Rodas5P {
     static_for<0, 3>([&](auto m_constant) {
       constexpr int m = decltype(m_constant)::value;
       for (int i = 0; i < N; ++i) {
-        double v = 0.0;
+        S v = 0.0;
         static_for<0, 8>([&](auto j_constant) {
           constexpr int j = decltype(j_constant)::value;
           v += H(m, j) * k[j][i];
@@ -172,14 +174,14 @@ struct Rodas5P {
 
   // The step's continuous extension, in the shape SaveObserver reads
   // (t0, dt, y0, y1, evaluate(theta, y)).
-  template <int N>
+  template <int N, class S = double>
   struct Interpolant {
     double t0, dt;
-    const double (&y0)[N];
-    const double (&y1)[N];
-    const Stages<N>& s;
+    const S (&y0)[N];
+    const S (&y1)[N];
+    const Stages<N, S>& s;
 
-    KOKKOS_INLINE_FUNCTION void evaluate(double theta, double (&y)[N]) const {
+    KOKKOS_INLINE_FUNCTION void evaluate(double theta, S (&y)[N]) const {
       const double rest = 1.0 - theta;
       for (int i = 0; i < N; ++i)
         y[i] = rest * y0[i] +

@@ -35,28 +35,30 @@ struct Rosenbrock23 {
   static constexpr double e32 = 7.414213562373095;  // 6 + sqrt 2
 
   // The step's values for its dense output (and the next step's F0).
-  template <int N>
+  // S: double, or a dual number carrying forward sensitivities.
+  template <int N, class S = double>
   struct Stages {
-    double k1[N], k2[N];
-    double f1[N];  // F2 = f(t + h, y1)
+    S k1[N], k2[N];
+    S f1[N];  // F2 = f(t + h, y1)
   };
 
   // One step of size h (signed) from (t, y) with f0 = f(t, y), J and T at
   // (t, y): y1 and the error estimate err. Returns singular when W is
   // singular to working precision (the caller retries with a smaller step).
-  template <class Model, int N>
-  KOKKOS_INLINE_FUNCTION static ImplicitSolve step(
-      const Model& model, const double* p, double t, double h, const double (&y)[N],
-      const double (&f0)[N], const double (&jacobian)[N][N], const double (&f_t)[N],
-      const StepSizeControl& /*control*/, double (&y1)[N], double (&err)[N], Stages<N>& s) {
+  template <class Model, class P, int N, class S>
+  KOKKOS_INLINE_FUNCTION static ImplicitSolve step(const Model& model, const P* p, double t,
+                                                   double h, const S (&y)[N], const S (&f0)[N],
+                                                   const S (&jacobian)[N][N], const S (&f_t)[N],
+                                                   const StepSizeControl& /*control*/, S (&y1)[N],
+                                                   S (&err)[N], Stages<N, S>& s) {
     const double hd = h * d;
-    SmallLu<N> w;
+    SmallLu<N, S> w;
     if (!w.factor_identity_minus(hd, jacobian)) return ImplicitSolve::singular;
 
     for (int i = 0; i < N; ++i) s.k1[i] = f0[i] + hd * f_t[i];
     w.solve(s.k1);
 
-    double y_mid[N], f_mid[N];
+    S y_mid[N], f_mid[N];
     for (int i = 0; i < N; ++i) y_mid[i] = y[i] + 0.5 * h * s.k1[i];
     model.rhs(t + 0.5 * h, y_mid, p, f_mid);
     for (int i = 0; i < N; ++i) s.k2[i] = f_mid[i] - s.k1[i];
@@ -65,7 +67,7 @@ struct Rosenbrock23 {
 
     for (int i = 0; i < N; ++i) y1[i] = y[i] + h * s.k2[i];
     model.rhs(t + h, y1, p, s.f1);
-    double k3[N];
+    S k3[N];
     for (int i = 0; i < N; ++i)
       k3[i] = s.f1[i] - e32 * (s.k2[i] - f_mid[i]) - 2.0 * (s.k1[i] - f0[i]) + hd * f_t[i];
     w.solve(k3);
@@ -75,14 +77,14 @@ struct Rosenbrock23 {
 
   // The step's continuous extension, in the shape SaveObserver reads
   // (t0, dt, y0, y1, evaluate(theta, y)).
-  template <int N>
+  template <int N, class S = double>
   struct Interpolant {
     double t0, dt;
-    const double (&y0)[N];
-    const double (&y1)[N];
-    const Stages<N>& s;
+    const S (&y0)[N];
+    const S (&y1)[N];
+    const Stages<N, S>& s;
 
-    KOKKOS_INLINE_FUNCTION void evaluate(double theta, double (&y)[N]) const {
+    KOKKOS_INLINE_FUNCTION void evaluate(double theta, S (&y)[N]) const {
       constexpr double scale = 1.0 / (1.0 - 2.0 * d);
       const double w1 = theta * (1.0 - theta) * scale;
       const double w2 = theta * (theta - 2.0 * d) * scale;

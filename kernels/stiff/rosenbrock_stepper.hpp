@@ -12,7 +12,17 @@
 // does not converge) is counted as rejected and retried with a quarter of
 // the step; after ten such failures in a row, below dtmin, or with constant
 // steps, the trajectory stops with status implicit_solve_failed.
+//
+// S (state) and Param (parameters) are double for a solve, or dual numbers
+// carrying forward sensitivities, as in TrajectoryStepper: every decision
+// (initial step, pivots, Newton convergence, accept/reject, step sizes)
+// reads values only, so values and mesh are the double solve's, bit for bit,
+// and the tangents are the derivatives of that computation (J's tangent,
+// which needs second derivatives of f, from nested dual numbers:
+// rhs_jacobian.hpp).
 #pragma once
+
+#include <type_traits>
 
 #include "kode/kernels/compat.hpp"
 #include "kode/kernels/initial_step.hpp"
@@ -26,13 +36,13 @@
 
 namespace kode {
 
-template <class Method, int N>
+template <class Method, int N, class S = double>
 struct RosenbrockStepper {
   double t = 0.0, t1 = 0.0, direction = 1.0, clip_tol = 0.0, dt_abs = 0.0;
-  double y[N];
-  double f0[N];           // f(t, y)
-  double jacobian[N][N];  // df/dy at (t, y)
-  double f_t[N];          // df/dt at (t, y)
+  S y[N];
+  S f0[N];           // f(t, y)
+  S jacobian[N][N];  // df/dy at (t, y)
+  S f_t[N];          // df/dt at (t, y)
   StepAcceptance acceptance;
   StepCounts counts;
   Status status = Status::success;
@@ -45,9 +55,9 @@ struct RosenbrockStepper {
   // Starts at (t0, y0): f, J and df/dt there, and the initial step
   // (Hairer's algorithm when control.dt0 is not given). Returns false when
   // y0, f or J is not finite (status nonfinite).
-  template <class Model>
-  KOKKOS_INLINE_FUNCTION bool begin(const Model& model, const double* p, double t0, double t1_,
-                                    const double (&y0)[N], const StepSizeControl& control) {
+  template <class Model, class Param>
+  KOKKOS_INLINE_FUNCTION bool begin(const Model& model, const Param* p, double t0, double t1_,
+                                    const S (&y0)[N], const StepSizeControl& control) {
     t = t0;
     t1 = t1_;
     direction = t1 >= t0 ? 1.0 : -1.0;
@@ -58,9 +68,23 @@ struct RosenbrockStepper {
     }
     acceptance = StepAcceptance(control.adaptive && Method::has_error);
     dt_abs = control.dt0;
-    if (!(dt_abs > 0.0) && t0 != t1)
-      dt_abs = initial_step_size(model, p, t0, direction, y, f0, Method::error_order, control.rtol,
-                                 control.atol);
+    if (!(dt_abs > 0.0) && t0 != t1) {
+      if constexpr (std::is_same<S, double>::value && std::is_same<Param, double>::value) {
+        dt_abs = initial_step_size(model, p, t0, direction, y, f0, Method::error_order,
+                                   control.rtol, control.atol);
+      } else {
+        // Hairer's initial step is a constant of the mesh: computed from values.
+        constexpr int P = Model::n_param > 0 ? Model::n_param : 1;
+        double pv[P], yv[N], fv[N];
+        for (int j = 0; j < Model::n_param; ++j) pv[j] = value(p[j]);
+        for (int i = 0; i < N; ++i) {
+          yv[i] = value(y[i]);
+          fv[i] = value(f0[i]);
+        }
+        dt_abs = initial_step_size(model, pv, t0, direction, yv, fv, Method::error_order,
+                                   control.rtol, control.atol);
+      }
+    }
     dt_abs = StepAcceptance::clamp_first_step(control, dt_abs);
     clip_tol = step_clip_tolerance(t0, t1);
     return true;
@@ -73,16 +97,16 @@ struct RosenbrockStepper {
   // One attempted step from t; the observer sees every accepted step with
   // its interpolant. `finished` (with `status`) when the trajectory reached
   // t1 or stopped early.
-  template <class Model, class Observer>
-  KOKKOS_INLINE_FUNCTION StepOutcome attempt(const Model& model, const double* p,
+  template <class Model, class Param, class Observer>
+  KOKKOS_INLINE_FUNCTION StepOutcome attempt(const Model& model, const Param* p,
                                              const StepSizeControl& control,
                                              const PidCoefficients& pid, Observer& observer) {
     if (counts.num_steps >= control.max_steps) return finish(Status::max_steps_reached);
     double t_next = t + direction * dt_abs;
     if (direction * (t_next - t1) >= -clip_tol) t_next = t1;
     const double dt = t_next - t;
-    double y1[N], err[N];
-    typename Method::template Stages<N> s;
+    S y1[N], err[N];
+    typename Method::template Stages<N, S> s;
     ++counts.num_steps;
     if (Method::step(model, p, t, dt, y, f0, jacobian, f_t, control, y1, err, s) !=
         ImplicitSolve::converged) {
@@ -100,7 +124,7 @@ struct RosenbrockStepper {
     if (!acceptance.judge(control, pid, y, y1, err, counts)) return finish(Status::nonfinite);
 
     if (acceptance.accepted()) {
-      observer.step(typename Method::template Interpolant<N>{t, dt, y, y1, s});
+      observer.step(typename Method::template Interpolant<N, S>{t, dt, y, y1, s});
       for (int i = 0; i < N; ++i) y[i] = y1[i];
       t_prev = t;
       dt_prev = dt;
@@ -122,8 +146,8 @@ struct RosenbrockStepper {
 
  private:
   // f, J and df/dt at (t, y); false when any of them is not finite.
-  template <class Model>
-  KOKKOS_INLINE_FUNCTION bool linearise(const Model& model, const double* p) {
+  template <class Model, class Param>
+  KOKKOS_INLINE_FUNCTION bool linearise(const Model& model, const Param* p) {
     rhs_with_jacobian(model, p, t, y, f0, jacobian, f_t);
     bool ok = all_finite(f0) && all_finite(f_t);
     for (int i = 0; i < N; ++i) ok = ok && all_finite(jacobian[i]);
@@ -133,13 +157,14 @@ struct RosenbrockStepper {
 
 // Integrates y from t0 to t1 in place with a stiff method (Rosenbrock or
 // ESDIRK). Returns the trajectory's status.
-template <class Method, class Model, int N, class Observer>
-KOKKOS_INLINE_FUNCTION Status integrate_rosenbrock_trajectory(const Model& model, const double* p,
-                                                              double t0, double t1, double (&y)[N],
+// S and Param: double, or dual numbers carrying forward sensitivities (above).
+template <class Method, class Model, class S, class Param, int N, class Observer>
+KOKKOS_INLINE_FUNCTION Status integrate_rosenbrock_trajectory(const Model& model, const Param* p,
+                                                              double t0, double t1, S (&y)[N],
                                                               const StepSizeControl& control,
                                                               Observer& observer,
                                                               StepCounts& counts) {
-  RosenbrockStepper<Method, N> stepper;
+  RosenbrockStepper<Method, N, S> stepper;
   return run_stepper(stepper, model, p, t0, t1, y, control, observer, counts);
 }
 

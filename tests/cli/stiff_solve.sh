@@ -1,8 +1,8 @@
 # `kode solve` with a linearly implicit (stiff) solver: Robertson's kinetics
 # with rosenbrock23 (the deck) and rodas5p (--solver.method) reaches the
-# reference values at t = 40, the CSV has one row per save time, and a
-# sensitivity request with a stiff solver exits 2 naming the key, creating
-# no file.
+# reference values at t = 40, the CSV has one row per save time; forward
+# sensitivities through it reach the sensitivity equations' reference, and
+# an adjoint request exits 2 naming the key, creating no file.
 #   bash stiff_solve.sh /path/to/kode CASE
 INPUTS=$(cd "$(dirname "$0")/../../inputs" && pwd) || { echo "FAIL: no inputs/ directory" >&2; exit 1; }
 source "$(dirname "$0")/lib.sh" "$1"
@@ -41,9 +41,26 @@ case "$CASE" in
       fail "van der Pol values" ;;
   sensitivity_refused)
     before=$(snapshot)
-    run_kode solve "$INPUTS/robertson.ini" --sensitivity.method=forward --output.file=x.h5
+    run_kode solve "$INPUTS/robertson.ini" --sensitivity.method=adjoint --output.file=x.h5
     expect_rc 2
-    expect_stderr_has "sensitivity.method" "rosenbrock23" "explicit method"
+    expect_stderr_has "'sensitivity.method' = 'adjoint'" "rosenbrock23" "forward sensitivities only"
     [ "$(snapshot)" = "$before" ] || fail "a refused run created files" ;;
+  forward_sensitivity)
+    # dy3(40)/dk1 and dy1(40)/dy0_1 through rodas5p at rtol 1e-10 against the
+    # sensitivity equations solved by SciPy Radau at rtol 1e-12
+    # (tests/unit/reference/robertson_sensitivity_reference.py), 1e-6 relative.
+    run_kode solve "$INPUTS/robertson.ini" --solver.method=rodas5p --solver.rtol=1e-10 \
+      --solver.atol=1e-20 --sensitivity.method=forward --output.file=s.h5
+    expect_rc 0
+    need h5dump
+    # [n_traj = 1, n_save = 7, n_state = 3, n_param = 3] and [.., n_state]:
+    # the last 9 values are t = 40; dy3/dk1 is the 7th of them, dy1/dy0_1 the 1st.
+    dy3_dk1=$(exact_values s.h5 /sensitivity/dys_dparams | tail -n 9 | sed -n 7p)
+    dy1_dy01=$(exact_values s.h5 /sensitivity/dys_dy0 | tail -n 9 | sed -n 1p)
+    awk -v a="$dy3_dk1" -v b="$dy1_dy01" '
+      function off(x, r) { d = (x - r) / r; return d < 0 ? -d : d }
+      BEGIN { exit !(off(a, 4.2475128597432503) <= 1e-6 && off(b, 0.78448449578669699) <= 1e-6) }' ||
+      fail "sensitivities at t = 40: dy3/dk1 = $dy3_dk1, dy1/dy0_1 = $dy1_dy01"
+    ;;
   *) fail "unknown case $CASE" ;;
 esac
