@@ -22,6 +22,13 @@
 //     // numbers when present (kernels/stiff/rhs_jacobian.hpp).
 //     KOKKOS_INLINE_FUNCTION void jacobian(double t, const double* y, const double* p,
 //                                          double* dfdy, double* dfdt) const;
+//     // Optional: named event functions g_k(t, y, p), chosen by name in the
+//     // config's [event] section (kernels/events/); an event is where g_k
+//     // changes sign.
+//     static constexpr int n_events = 1;
+//     static constexpr const char* event_names[n_events] = {"impact"};
+//     KOKKOS_INLINE_FUNCTION double event(int k, double t, const double* y,
+//                                         const double* p) const;
 //   };
 //
 // rhs and diffusion are templates so that the same code runs on doubles and
@@ -107,6 +114,10 @@ struct has_weight_vjp<
            0.0, static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
            static_cast<const double*>(nullptr), static_cast<double*>(nullptr),
            static_cast<double*>(nullptr), static_cast<double*>(nullptr)))>> : std::true_type {};
+template <class M, class = void>
+struct declares_events : std::false_type {};
+template <class M>
+struct declares_events<M, std::void_t<decltype(M::n_events)>> : std::true_type {};
 }  // namespace model_detail
 
 // The model reads a block of shared weights (see "Shared weights" above).
@@ -133,6 +144,17 @@ struct has_jacobian<
     M, std::void_t<decltype(std::declval<const M&>().jacobian(
            0.0, static_cast<const double*>(nullptr), static_cast<const double*>(nullptr),
            static_cast<double*>(nullptr), static_cast<double*>(nullptr)))>> : std::true_type {};
+
+// Whether the model defines events: n_events named functions
+// event(k, t, y, p) whose sign changes are events (see above).
+template <class M, class = void>
+struct has_events : std::false_type {};
+template <class M>
+struct has_events<M, std::void_t<decltype(M::n_events), decltype(M::event_names[0]),
+                                 decltype(std::declval<const M&>().event(
+                                     0, 0.0, static_cast<const double*>(nullptr),
+                                     static_cast<const double*>(nullptr)))>>
+    : std::bool_constant<(M::n_events > 0)> {};
 
 // Every model: compile-time sizes, names, a device-copyable struct and an
 // rhs for doubles and for dual numbers. Returns true (for static_assert).
@@ -163,6 +185,11 @@ constexpr bool check_model() {
     static_assert(!is_sde_model<Model>::value,
                   "kode model: shared weights are implemented for ODE models only");
   }
+  if constexpr (model_detail::declares_events<Model>::value)
+    static_assert(has_events<Model>::value,
+                  "kode model with events: needs n_events > 0, `static constexpr const char* "
+                  "event_names[n_events]` and `KOKKOS_INLINE_FUNCTION double event(int k, double "
+                  "t, const double* y, const double* p) const`");
   if constexpr (is_sde_model<Model>::value) {
     static_assert(model_detail::has_diffusion<Model, double, double>::value,
                   "kode SDE model: needs `template <class T, class P> KOKKOS_INLINE_FUNCTION void "

@@ -38,7 +38,8 @@ bool help_only(const std::string& command, const std::vector<std::string>& args,
 int models_command(const std::vector<std::string>& args, CommandContext& context) {
   if (help_only("models", args,
                 "Usage: kode models\n\nLists the registered models: name, state names (keys of "
-                "[y0])\nand parameter names (keys of [params])."))
+                "[y0]),\nparameter names (keys of [params]), the kind, and the model's own\n"
+                "event functions (values of event.name), if any."))
     return exit_ok;
   if (context.mpi.rank() != 0) return exit_ok;
   size_t name_width = 5, state_width = 6;
@@ -63,6 +64,7 @@ int models_command(const std::vector<std::string>& args, CommandContext& context
                 << (m.n_noise == 1 ? " Brownian motion" : " Brownian motions");
     else
       std::cout << "ODE";
+    if (!m.event_names.empty()) std::cout << "; events: " << join(m.event_names);
     std::cout << "\n";
   }
   return exit_ok;

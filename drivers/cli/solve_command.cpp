@@ -5,6 +5,7 @@
 #include "kode/cli/commands.hpp"
 #include "kode/cli/single_run.hpp"
 #include "kode/engine/batch/observation_noise.hpp"
+#include "kode/engine/io/event_layout.hpp"
 #include "kode/engine/io/hdf5_file.hpp"
 #include "kode/kernels/status.hpp"
 
@@ -85,17 +86,27 @@ std::size_t report_event(const BatchResult& r, const SolveSpec& spec, const Mode
   const std::size_t all_rows = r.ts.size();
   if (!spec.event.enabled || r.event_count.empty()) return all_rows;
   const EventSpec& e = spec.event;
-  const std::string& state = model.state_names.at(e.state);
   const std::size_t n_state = model.state_names.size();
   const int count = r.event_count[0];
-  if (count == 0) {
-    std::fprintf(stderr, "kode: event: %s did not cross %.17g (%s) in [%.17g, %.17g]\n",
-                 state.c_str(), e.value, event_direction_name(e.direction), spec.t0, spec.t1);
-    return all_rows;
+  const double t = count > 0 ? r.event_t[0] : 0.0;
+  if (e.model_event >= 0) {
+    const std::string what = event_description(e, model.state_names, model.event_names);
+    if (count == 0) {
+      std::fprintf(stderr, "kode: event: %s did not occur in [%.17g, %.17g]\n", what.c_str(),
+                   spec.t0, spec.t1);
+      return all_rows;
+    }
+    std::fprintf(stderr, "kode: event: %s at t = %.17g", what.c_str(), t);
+  } else {
+    const std::string& state = model.state_names.at(e.state);
+    if (count == 0) {
+      std::fprintf(stderr, "kode: event: %s did not cross %.17g (%s) in [%.17g, %.17g]\n",
+                   state.c_str(), e.value, event_direction_name(e.direction), spec.t0, spec.t1);
+      return all_rows;
+    }
+    std::fprintf(stderr, "kode: event: %s crossed %.17g (%s) at t = %.17g", state.c_str(), e.value,
+                 event_direction_name(e.direction), t);
   }
-  const double t = r.event_t[0];
-  std::fprintf(stderr, "kode: event: %s crossed %.17g (%s) at t = %.17g", state.c_str(), e.value,
-               event_direction_name(e.direction), t);
   for (std::size_t i = 0; i < n_state; ++i)
     std::fprintf(stderr, ", %s = %.17g", model.state_names[i].c_str(), r.event_y[i]);
   if (e.terminal) {
@@ -175,9 +186,10 @@ int solve_command(const std::vector<std::string>& args, CommandContext& context)
   if (to_file) {
     const RunAttributes attributes = run_attributes(*p.model, p.spec, 0, context.mpi.size(),
                                                     resolved_config_text(p, run.config));
-    write_result_file(p.output_file, arguments.overwrite, result,
-                      ResultLabels{p.model->state_names, p.model->param_names}, p.params, p.y0,
-                      attributes, p.observation, ys_observed, sensitivity);
+    write_result_file(
+        p.output_file, arguments.overwrite, result,
+        ResultLabels{p.model->state_names, p.model->param_names, p.model->event_names}, p.params,
+        p.y0, attributes, p.observation, ys_observed, sensitivity);
   } else if (sens.has_loss()) {
     print_gradient_csv(*p.model, sensitivity);
   } else {

@@ -14,6 +14,7 @@
 
 #include "kode/cli/commands.hpp"
 #include "kode/cli/single_run.hpp"
+#include "kode/engine/io/event_layout.hpp"
 #include "kode/engine/io/hdf5_file.hpp"
 #include "kode/engine/io/sweep_file.hpp"
 #include "kode/engine/mpi/mpi_check.hpp"
@@ -107,8 +108,8 @@ std::string summary_text(const SweepPlan& plan, const SweepOutcome& outcome, int
   }
   out << (failures.empty() ? " (no failures)" : " (failed: " + failures + ")");
   if (plan.spec.event.enabled)
-    out << "; event (" << plan.model->state_names.at(plan.spec.event.state) << " "
-        << event_direction_name(plan.spec.event.direction) << " through " << plan.spec.event.value
+    out << "; event ("
+        << event_description(plan.spec.event, plan.model->state_names, plan.model->event_names)
         << ") in " << t.with_event;
   out << "; " << seconds_text(outcome.wall_s) << " on " << counted(n_ranks, "rank") << " -> "
       << plan.output_file << "\n";

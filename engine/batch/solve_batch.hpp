@@ -112,8 +112,10 @@ struct SolveBatchKernel {
     double y[N];
     for (int i = 0; i < N; ++i) y[i] = y0(traj, i);
     SaveObserver<N, D, MemorySpace> saves{save, traj, t1 >= t0 ? 1.0 : -1.0};
-    EventObserver<N, SaveObserver<N, D, MemorySpace>, MemorySpace> observer{saves, event, events,
-                                                                            traj};
+    using Events = std::conditional_t<has_events<Model>::value, Model, NoModelEvents>;
+    EventObserver<N, SaveObserver<N, D, MemorySpace>, MemorySpace, Events> observer{
+        saves, event, events, traj, nullptr, p};
+    if constexpr (has_events<Model>::value) observer.model = &model;
     StepCounts c;
     Status s;
     if constexpr (sde) {
@@ -190,10 +192,18 @@ class BatchSolver {
     const int n_save = static_cast<int>(spec.ts.size());
     const int cap = spec.control.max_steps + 1;
 
-    if (spec.event.enabled && spec.event.state >= N)
+    if (spec.event.enabled && spec.event.model_event < 0 && spec.event.state >= N)
       throw std::invalid_argument("event.state: index " + std::to_string(spec.event.state) +
                                   " is not a state of the model (it has " + std::to_string(N) +
                                   ")");
+    if (spec.event.enabled && spec.event.model_event >= 0) {
+      int n_events = 0;
+      if constexpr (has_events<Model>::value) n_events = Model::n_events;
+      if (spec.event.model_event >= n_events)
+        throw std::invalid_argument("event.name: index " + std::to_string(spec.event.model_event) +
+                                    " is not an event of model '" + Model::name + "' (it has " +
+                                    std::to_string(n_events) + ")");
+    }
     Kernel k{model_,  {},      {},           {}, {}, {},         {},
              spec.t0, spec.t1, spec.control, {}, {}, spec.event, {}};
     if constexpr (Kernel::sde) {

@@ -63,8 +63,10 @@ void validate_solve_spec(const SolveSpec& s) {
   if (c.max_steps < 1) fail("solver.max_steps must be >= 1, got " + std::to_string(c.max_steps));
   const EventSpec& e = s.event;
   if (e.enabled) {
-    if (!std::isfinite(e.value)) fail("event.value must be finite, got " + num(e.value));
-    if (e.state < 0) fail("event.state: no such state");
+    if (e.model_event < 0) {
+      if (!std::isfinite(e.value)) fail("event.value must be finite, got " + num(e.value));
+      if (e.state < 0) fail("event.state: no such state");
+    }
     if (e.max_records < 1 || e.max_records > max_event_records)
       fail("event.records must be in [1, " + std::to_string(max_event_records) + "], got " +
            std::to_string(e.max_records));

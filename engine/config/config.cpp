@@ -304,7 +304,7 @@ const std::map<std::string, std::vector<std::string>>& known_config_keys() {
       {"output", {"file", "save"}},
       {"noise", {"seed", "tree_tol", "calculus", "observation_sigma", "observation_seed"}},
       {"sensitivity", {"method", "checkpoints"}},
-      {"event", {"state", "value", "direction", "terminal", "records", "tol"}},
+      {"event", {"state", "value", "name", "direction", "terminal", "records", "tol"}},
       {"loss", {"kind", "weights", "at", "data", "dataset"}},
       {"train",
        {"data",

@@ -155,21 +155,15 @@ const ModelInfo& model_from_config(const Config& config, const ModelRegistry& mo
 
 namespace {
 
-// [event]: one state crossing a level (kernels/events/event_spec.hpp).
-EventSpec event_from_config(const Config& config, const ModelInfo& model) {
-  EventSpec e;
-  if (config.keys_in("event").empty()) return e;
-  e.enabled = true;
-  const auto state = config.text("event.state");
-  if (!state)
-    throw ConfigError(
-        "missing required key 'event.state' ([event] watches one state crossing event.value)");
+// [event] state = <state>, value = <level>.
+void level_event_from_config(const Config& config, const ModelInfo& model, const std::string& state,
+                             EventSpec& e) {
   const auto& names = model.state_names;
-  const auto it = std::find(names.begin(), names.end(), *state);
+  const auto it = std::find(names.begin(), names.end(), state);
   if (it == names.end()) {
     std::string msg = config.describe("event.state") + ": model '" + model.name +
-                      "' has no state '" + *state + "'";
-    const std::string near = nearest_name(*state, names);
+                      "' has no state '" + state + "'";
+    const std::string near = nearest_name(state, names);
     if (!near.empty()) msg += "; did you mean '" + near + "'?";
     throw ConfigError(msg + " (states: " + join(names) + ")");
   }
@@ -180,6 +174,10 @@ EventSpec event_from_config(const Config& config, const ModelInfo& model) {
   if (!std::isfinite(*value))
     throw ConfigError(config.describe("event.value") + ": must be a finite number");
   e.value = *value;
+}
+
+// [event] direction, terminal, records, tol (either kind of event).
+void event_settings_from_config(const Config& config, EventSpec& e) {
   const std::string direction = config.text("event.direction").value_or("either");
   if (direction == "rising") {
     e.direction = EventDirection::rising;
@@ -211,6 +209,45 @@ EventSpec event_from_config(const Config& config, const ModelInfo& model) {
                         "rounding)");
     e.time_tol = *tol;
   }
+}
+
+// [event] name = <one of the model's own event functions>.
+void model_event_from_config(const Config& config, const ModelInfo& model, EventSpec& e) {
+  const std::string name = *config.text("event.name");
+  for (const char* key : {"event.state", "event.value"})
+    if (config.has(key))
+      throw ConfigError(config.describe(key) +
+                        ": not with event.name (the model's event function replaces the level)");
+  const auto& names = model.event_names;
+  const auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) {
+    std::string msg = config.describe("event.name") + ": model '" + model.name + "' has ";
+    if (names.empty()) throw ConfigError(msg + "no event functions; use event.state and value");
+    msg += "no event '" + name + "'";
+    const std::string near = nearest_name(name, names);
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    throw ConfigError(msg + " (events: " + join(names) + ")");
+  }
+  e.model_event = static_cast<int>(it - names.begin());
+}
+
+// [event]: one state crossing a level, or one of the model's own event
+// functions (kernels/events/event_spec.hpp).
+EventSpec event_from_config(const Config& config, const ModelInfo& model) {
+  EventSpec e;
+  if (config.keys_in("event").empty()) return e;
+  e.enabled = true;
+  const auto state = config.text("event.state");
+  if (config.has("event.name")) {
+    model_event_from_config(config, model, e);
+  } else if (!state) {
+    throw ConfigError(
+        "missing required key 'event.state' ([event] watches one state crossing event.value, "
+        "or, with event.name, one of the model's own event functions)");
+  } else {
+    level_event_from_config(config, model, *state, e);
+  }
+  event_settings_from_config(config, e);
   return e;
 }
 
@@ -630,8 +667,13 @@ std::string resolved_solve_text(const ModelInfo& model, const SolveSpec& s,
   }
   if (s.event.enabled) {
     const EventSpec& e = s.event;
-    out << "\n[event]\nstate = " << model.state_names.at(e.state) << "\nvalue = " << exact(e.value)
-        << "\ndirection = " << event_direction_name(e.direction)
+    if (e.model_event >= 0) {
+      out << "\n[event]\nname = " << model.event_names.at(e.model_event);
+    } else {
+      out << "\n[event]\nstate = " << model.state_names.at(e.state)
+          << "\nvalue = " << exact(e.value);
+    }
+    out << "\ndirection = " << event_direction_name(e.direction)
         << "\nterminal = " << (e.terminal ? "true" : "false") << "\nrecords = " << e.max_records
         << "\ntol = " << exact(e.time_tol) << "\n";
   }

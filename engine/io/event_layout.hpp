@@ -4,12 +4,14 @@
 //                  [n_traj, records]   with event.records > 1
 //   /events/y      [n_traj, n_state] / [n_traj, records, n_state]  the state there
 //   /events/count  int32 [n_traj]      every occurrence, recorded or not
-// Attributes of /events: state, value, direction, terminal, records, tol
-// (the [event] section as resolved).
+// Attributes of /events: state and value (a level crossing) or name (one of
+// the model's own event functions), direction, terminal, records, tol (the
+// [event] section as resolved).
 #pragma once
 
 #include <hdf5.h>
 
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,10 +62,14 @@ inline const std::vector<double>& event_values(const BatchResult& r, const Event
 // invalid handle with one record).
 inline std::pair<hdf5::Handle, hdf5::Handle> create_event_group(
     hdf5::ResultWriter& w, hid_t root, const EventSpec& e,
-    const std::vector<std::string>& state_names) {
+    const std::vector<std::string>& state_names, const std::vector<std::string>& event_names) {
   hdf5::Handle group = w.group(root, "events");
-  w.string_attribute(group.get(), "state", state_names.at(e.state));
-  w.scalar_attribute(group.get(), "value", H5T_NATIVE_DOUBLE, e.value);
+  if (e.model_event >= 0) {
+    w.string_attribute(group.get(), "name", event_names.at(e.model_event));
+  } else {
+    w.string_attribute(group.get(), "state", state_names.at(e.state));
+    w.scalar_attribute(group.get(), "value", H5T_NATIVE_DOUBLE, e.value);
+  }
   w.string_attribute(group.get(), "direction", event_direction_name(e.direction));
   w.scalar_attribute(group.get(), "terminal", H5T_NATIVE_INT8,
                      static_cast<signed char>(e.terminal ? 1 : 0));
@@ -73,6 +79,19 @@ inline std::pair<hdf5::Handle, hdf5::Handle> create_event_group(
   if (e.max_records > 1)
     occurrence = w.netcdf_dimension(group.get(), "occurrence", static_cast<hsize_t>(e.max_records));
   return {std::move(group), std::move(occurrence)};
+}
+
+// What the event watches, in words: "x crossing 2 (falling)" or "model event
+// 'impact' (falling)".
+inline std::string event_description(const EventSpec& e,
+                                     const std::vector<std::string>& state_names,
+                                     const std::vector<std::string>& event_names) {
+  const std::string direction = std::string(" (") + event_direction_name(e.direction) + ")";
+  if (e.model_event >= 0) return "model event '" + event_names.at(e.model_event) + "'" + direction;
+  std::ostringstream level;
+  level.precision(17);
+  level << e.value;
+  return state_names.at(e.state) + " crossing " + level.str() + direction;
 }
 
 }  // namespace kode

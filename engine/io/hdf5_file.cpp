@@ -117,7 +117,8 @@ void write_contents(ResultWriter& w, const BatchResult& r, const ResultLabels& l
   }
 
   if (r.event_records > 0) {
-    auto [events, occurrence] = create_event_group(w, root, a.event, labels.state_names);
+    auto [events, occurrence] =
+        create_event_group(w, root, a.event, labels.state_names, labels.event_names);
     const std::pair<hid_t, const char*> d_occurrence{occurrence.get(), "occurrence"};
     for (const EventDataset& d : event_datasets(r.event_records, n_state)) {
       std::vector<hsize_t> dims{n_traj};

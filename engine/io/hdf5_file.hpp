@@ -61,6 +61,7 @@ struct RunAttributes {
 struct ResultLabels {
   std::vector<std::string> state_names;
   std::vector<std::string> param_names;
+  std::vector<std::string> event_names;  // the model's own event functions
 };
 
 // Throws ConfigError (bad input, nothing written) when `path` cannot become

@@ -34,8 +34,8 @@ std::vector<EventDataset> plan_event_datasets(const SweepPlan& plan) {
 // /events: the per-trajectory datasets and /events/ensemble (scalars).
 void write_event_skeleton(ResultWriter& w, const SweepPlan& plan, hsize_t n_traj,
                           DimensionScale d_traj, DimensionScale d_state) {
-  auto [group, occurrence] =
-      create_event_group(w, w.file(), plan.spec.event, plan.model->state_names);
+  auto [group, occurrence] = create_event_group(w, w.file(), plan.spec.event,
+                                                plan.model->state_names, plan.model->event_names);
   for (const EventDataset& d : plan_event_datasets(plan)) {
     std::vector<hsize_t> dims{n_traj};
     std::vector<DimensionScale> scales{d_traj};

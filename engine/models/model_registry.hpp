@@ -122,6 +122,8 @@ struct ModelInfo {
   // sensitivities (the latter only).
   bool jacobian = false;
   bool stiff_sensitivities = false;
+  // The model's own event functions (model_concept.hpp), by index.
+  std::vector<std::string> event_names;
   // SDE models: the noise dimension, kind and the model's own calculus.
   bool sde = false;
   int n_noise = 0;
@@ -248,6 +250,8 @@ ModelInfo make_model_info(const Model& model = Model{}) {
     info.stiff_sensitivities = jacobian_differentiable<Model>::value;
   }
   for (int i = 0; i < Model::n_state; ++i) info.state_names.push_back(Model::state_names[i]);
+  if constexpr (has_events<Model>::value)
+    for (int k = 0; k < Model::n_events; ++k) info.event_names.push_back(Model::event_names[k]);
   if constexpr (Model::n_param > 0)
     for (int j = 0; j < Model::n_param; ++j) info.param_names.push_back(Model::param_names[j]);
   if constexpr (is_sde_model<Model>::value) {

@@ -1,10 +1,10 @@
 // The observer that finds events (event_spec.hpp) in every accepted step and
 // passes the step on to an inner observer (the SaveObserver, say).
 //
-// In each step [t0, t0 + dt] the event function g = y[state] - value is
-// sampled along the step's own interpolant at theta = m / samples_per_step,
-// m = 0..samples_per_step, and the first sub-interval whose ends change sign
-// in the event's direction holds the crossing, which locate_crossing.hpp
+// In each step [t0, t0 + dt] the event function g (y[state] - value, or the
+// model's own event(k, t, y, p) when the spec names one) is sampled along the step's own
+// interpolant at theta = m / samples_per_step, m = 0..samples_per_step, and the first sub-interval
+// whose ends change sign in the event's direction holds the crossing, which locate_crossing.hpp
 // places to the event's time tolerance. A rising crossing goes from g < 0 to
 // g >= 0, a falling one from g > 0 to g <= 0, so a level touched exactly at
 // a step's end counts once, and a trajectory that starts exactly at the
@@ -28,6 +28,7 @@
 #include "kode/kernels/compat.hpp"
 #include "kode/kernels/events/event_spec.hpp"
 #include "kode/kernels/events/locate_crossing.hpp"
+#include "kode/kernels/model_concept.hpp"
 
 namespace kode {
 
@@ -54,16 +55,32 @@ struct TruncatedStep {
   }
 };
 
-template <int N, class Inner, class MemorySpace>
+// No model events (a level crossing only).
+struct NoModelEvents {};
+
+// Model: the model whose event functions the spec may name (NoModelEvents:
+// none); `model` and `p` point at the trajectory's model and parameters.
+template <int N, class Inner, class MemorySpace, class Model = NoModelEvents>
 struct EventObserver {
   static constexpr int samples_per_step = 4;
   Inner& inner;
   const EventSpec& spec;
   const EventViews<N, MemorySpace>& views;
   int traj;
+  const Model* model = nullptr;
+  const double* p = nullptr;
   int n_found = 0;
   bool stopped_ = false;
   double y_stop[N] = {};
+
+  // The event function at (t, y).
+  KOKKOS_INLINE_FUNCTION double g(double t, const double (&y)[N]) const {
+    if constexpr (has_events<Model>::value) {
+      if (spec.model_event >= 0) return model->event(spec.model_event, t, y, p);
+    }
+    (void)t;
+    return y[spec.state] - spec.value;
+  }
 
   KOKKOS_INLINE_FUNCTION bool stopped() const { return stopped_; }
 
@@ -94,7 +111,6 @@ struct EventObserver {
       return;
     }
     if (stopped_) return;
-    const int k = spec.state;
     const bool rising = spec.direction != EventDirection::falling;
     const bool falling = spec.direction != EventDirection::rising;
     const double t_end = s.t0 + s.dt;
@@ -102,7 +118,7 @@ struct EventObserver {
     const double resolution =
         2.0 * 2.220446049250313e-16 * math::max(math::fabs(s.t0), math::fabs(t_end));
     const double theta_tol = math::max(spec.time_tol, resolution) / math::fabs(s.dt);
-    double a = 0.0, ga = s.y0[k] - spec.value;
+    double a = 0.0, ga = g(s.t0, s.y0);
     for (int m = 1; m <= samples_per_step; ++m) {
       const double b = static_cast<double>(m) / samples_per_step;
       double yb[N];
@@ -111,7 +127,7 @@ struct EventObserver {
       } else {
         s.evaluate(b, yb);
       }
-      const double gb = yb[k] - spec.value;
+      const double gb = g(m == samples_per_step ? t_end : s.t0 + b * s.dt, yb);
       // h = orientation * g goes from < 0 to >= 0 across the crossing.
       double orientation = 0.0;
       if (rising && ga < 0.0 && gb >= 0.0) orientation = 1.0;
@@ -120,7 +136,7 @@ struct EventObserver {
         auto h = [&](double theta) {
           double y[N];
           s.evaluate(theta, y);
-          return orientation * (y[k] - spec.value);
+          return orientation * g(s.t0 + theta * s.dt, y);
         };
         const double theta =
             locate_crossing(h, a, orientation * ga, b, orientation * gb, theta_tol);

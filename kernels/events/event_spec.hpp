@@ -1,5 +1,6 @@
-// What an event is: a state crossing a level. The event function is
-// g(t, y) = y[state] - value; an event occurs where g changes sign in the
+// What an event is: a state crossing a level, g(t, y) = y[state] - value, or
+// one of the model's own event functions g(t, y) = model.event(k, t, y, p)
+// (model_concept.hpp); an event occurs where g changes sign in the
 // chosen direction (rising: from below the value to at or above it;
 // falling: from above to at or below; either). A terminal event ends the
 // trajectory there (status event_occurred, which counts as success); a
@@ -24,8 +25,9 @@ inline constexpr const char* event_direction_name(EventDirection d) {
 
 struct EventSpec {
   bool enabled = false;
-  int state = 0;       // index of the state whose level is watched
-  double value = 0.0;  // the level
+  int state = 0;         // index of the state whose level is watched
+  double value = 0.0;    // the level
+  int model_event = -1;  // >= 0: the model's event function k instead of the level
   EventDirection direction = EventDirection::either;
   bool terminal = true;
   int max_records = 1;  // occurrences recorded per trajectory (the first ones)

@@ -46,6 +46,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$exe" models >"$work/models.txt"
 grep -q "^sir" "$work/models.txt" || fail "'sir' missing from 'models':"$'\n'"$(cat "$work/models.txt")"
 grep -q "lotka_volterra" "$work/models.txt" || fail "built-in models missing from 'models'"
+grep -q "^sir .*events: peak" "$work/models.txt" || fail "'models' does not list sir's event 'peak'"
 
 # A solve of the downstream model through the CLI, by name: s + i + r must
 # stay 1 (conservation) and i must first grow (R0 = beta/gamma = 3).
@@ -63,6 +64,36 @@ for r in rows:
 assert float(rows[2]["i"]) > 0.01, "epidemic did not grow"
 print("downstream sir: conservation ok over", len(rows), "rows")
 PY
+
+# The model's own event function: the epidemic peaks (i' = 0, terminal)
+# where s = gamma / beta = 1/3; the CSV stops there.
+"$exe" solve --model.name=sir --params.beta=0.3 --params.gamma=0.1 \
+  --y0.s=0.99 --y0.i=0.01 --y0.r=0 --time.t1=100 --solver.rtol=1e-10 --solver.atol=1e-12 \
+  --save.ts='linspace(0,100,11)' --event.name=peak --event.direction=falling \
+  >"$work/peak.csv" 2>"$work/peak.txt"
+grep -q "model event 'peak' (falling) at t = " "$work/peak.txt" ||
+  fail "no peak reported: $(cat "$work/peak.txt")"
+s_peak=$(sed -n 's/.*, s = \([^,]*\),.*/\1/p' "$work/peak.txt")
+awk -v s="$s_peak" 'BEGIN { d = s - 1 / 3; exit !(d < 1e-9 && d > -1e-9) }' ||
+  fail "s at the peak is $s_peak, expected 1/3"
+[ "$(wc -l <"$work/peak.csv")" -lt 12 ] || fail "the CSV did not stop at the terminal event"
+# The file names the event function instead of a state and a level.
+"$exe" solve --model.name=sir --params.beta=0.3 --params.gamma=0.1 \
+  --y0.s=0.99 --y0.i=0.01 --y0.r=0 --time.t1=100 --save.ts='linspace(0,100,11)' \
+  --event.name=peak --output.file="$work/peak.h5" 2>/dev/null
+h5dump -a /events/name "$work/peak.h5" | grep -q '"peak"' || fail "/events lacks name = peak"
+if h5dump -a /events/state "$work/peak.h5" >/dev/null 2>&1; then
+  fail "/events has a state attribute for a model event"
+fi
+h5dump -a /config "$work/peak.h5" | grep -q 'name = peak' || fail "/config lacks event.name"
+set +e
+"$exe" solve --model.name=sir --params.beta=0.3 --params.gamma=0.1 --y0.s=0.99 --y0.i=0.01 \
+  --y0.r=0 --time.t1=1 --event.name=peek 2>"$work/err.txt" >/dev/null
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "unknown event name: exit $rc, expected 2"
+grep -q "event.name.*did you mean 'peak'" "$work/err.txt" ||
+  fail "no suggestion of 'peak' in: $(cat "$work/err.txt")"
 
 # Bad input about the downstream model is reported like any other.
 # The SDE model (general noise): s + i + r stays 1 on every path, for an Ito

@@ -3,8 +3,8 @@
 // exponential decay's time to a level, a falling ball's impact, a cosine's
 // rising and falling crossings, two crossings inside one step, no event for
 // a trajectory starting at the level, the root accuracy against the time
-// tolerance, and a terminal event's saves (the save observer sees the step
-// cut at the event). Explicit, stiff and SDE steppers alike.
+// tolerance, a model's own event functions, and a terminal event's saves (the save observer sees
+// the step cut at the event). Explicit, stiff and SDE steppers alike.
 #include <Kokkos_Core.hpp>
 #include <catch2/catch_template_test_macros.hpp>
 #include <catch2/catch_test_macros.hpp>
@@ -47,6 +47,21 @@ struct Ball {
     dy[1] = -p[0] + 0.0 * y[0];
   }
 };
+
+// The falling ball with its own event functions (model_concept.hpp):
+// "ground", the height; "kinetic" (v^2 - p1^2, the speed reaching p1, a
+// function of the state that is no single state's level); "clock", t - 1.5
+// (a function of the time alone).
+struct BallWithEvents : Ball {
+  static constexpr int n_param = 2;
+  static constexpr int n_events = 3;
+  static constexpr const char* event_names[n_events] = {"ground", "kinetic", "clock"};
+  KOKKOS_INLINE_FUNCTION double event(int k, double t, const double* y, const double* p) const {
+    return k == 0 ? y[0] : k == 1 ? y[1] * y[1] - p[1] * p[1] : t - 1.5;
+  }
+};
+static_assert(kode::has_events<BallWithEvents>::value);
+static_assert(!kode::has_events<Ball>::value);
 
 // x'' = -x: x = cos t from (1, 0).
 struct Oscillator {
@@ -197,6 +212,37 @@ TEST_CASE("a falling ball's impact time is sqrt(2 h0 / g) to rounding") {
   // Rounding only: h reaches 0 by cancellation from h0 = 20 (measured 2.2e-14).
   REQUIRE(std::fabs(o.t[0] - exact) < 1e-12);
   REQUIRE(std::fabs(o.y_final[1] + g * exact) < 1e-12);  // the impact speed g t
+}
+
+TEST_CASE("a model's own event functions: impact, a speed and a time, to rounding") {
+  const double g = 9.81, h0 = 20.0, speed = 7.0, impact = std::sqrt(2.0 * h0 / g);
+  const double p[2] = {g, speed};
+  // The time at which each event occurs, and the event's direction.
+  const double expected[3] = {impact, speed / g, 1.5};
+  const kode::EventDirection directions[3] = {
+      kode::EventDirection::falling, kode::EventDirection::rising, kode::EventDirection::either};
+  for (int k = 0; k < 3; ++k) {
+    kode::EventSpec e;
+    e.enabled = true;
+    e.model_event = k;
+    e.direction = directions[k];
+    auto views = event_views<2>(1);
+    NoSavesN<2> inner;
+    const BallWithEvents model;
+    kode::EventObserver<2, NoSavesN<2>, Host, BallWithEvents> observer{inner, e,      views,
+                                                                       0,     &model, p};
+    double y[2] = {h0, 0.0};
+    kode::StepCounts counts;
+    const kode::Status status =
+        kode::integrate_trajectory<kode::Tsit5>(model, p, 0.0, 10.0, y, tight(), observer, counts);
+    observer.finish();
+    INFO("event " << BallWithEvents::event_names[k] << ": t = " << views.t(0, 0) << ", expected "
+                  << expected[k]);
+    REQUIRE(status == kode::Status::event_occurred);
+    REQUIRE(views.count(0) == 1);
+    REQUIRE(std::fabs(views.t(0, 0) - expected[k]) < 1e-12);
+    REQUIRE(std::fabs(y[1] + g * expected[k]) < 1e-11);  // v = -g t at the event
+  }
 }
 
 TEST_CASE("directions: cos t crossing 0.5 rises at 5pi/3 and falls at pi/3, 7pi/3") {
