@@ -28,7 +28,8 @@ if [ "$sanitize" = 1 ]; then
   echo "== ASan+UBSan build, unit and engine tests (build-asan/)"
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKODE_SANITIZE=ON -DKODE_ENABLE_BENCHMARKS=OFF \
     -DKODE_CHECK_HEADERS=OFF
-  cmake --build build-asan -j"$jobs"
+  # Only what the unit and engine tests run (not the CLI and its drivers).
+  cmake --build build-asan -j"$jobs" --target kode_unit_engine_tests
   # Open MPI and Kokkos keep some allocations alive until exit by design.
   export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
