@@ -2,9 +2,10 @@
 // passes the step on to an inner observer (the SaveObserver, say).
 //
 // In each step [t0, t0 + dt] the event function g (y[state] - value, or the
-// model's own event(k, t, y, p) when the spec names one) is sampled along the step's own
-// interpolant at theta = m / samples_per_step, m = 0..samples_per_step, and the first sub-interval
-// whose ends change sign in the event's direction holds the crossing, which locate_crossing.hpp
+// model's own event(k, t, y, p) when the spec names one) is sampled along
+// the step's own interpolant at theta = m / samples_per_step, m = 0 ..
+// samples_per_step, and the first sub-interval whose ends change sign in
+// the event's direction holds the crossing, which locate_crossing.hpp
 // places to the event's time tolerance. A rising crossing goes from g < 0 to
 // g >= 0, a falling one from g > 0 to g <= 0, so a level touched exactly at
 // a step's end counts once, and a trajectory that starts exactly at the
