@@ -26,8 +26,10 @@ cmake --build build -j"$jobs"
 
 if [ "$sanitize" = 1 ]; then
   echo "== ASan+UBSan build, unit and engine tests (build-asan/)"
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKODE_SANITIZE=ON -DKODE_ENABLE_BENCHMARKS=OFF \
-    -DKODE_CHECK_HEADERS=OFF
+  # -g1 (line tables only): sanitizer reports keep file:line, and the
+  # template-heavy tests compile ~25% faster than with full -g (measured).
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DKODE_SANITIZE=ON \
+    -DKODE_ENABLE_BENCHMARKS=OFF -DKODE_CHECK_HEADERS=OFF
   # Only what the unit and engine tests run (not the CLI and its drivers).
   cmake --build build-asan -j"$jobs" --target kode_unit_engine_tests
   # Open MPI and Kokkos keep some allocations alive until exit by design.
