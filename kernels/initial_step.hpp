@@ -6,7 +6,10 @@
 // the direction of integration.
 #pragma once
 
+#include <type_traits>
+
 #include "kode/kernels/compat.hpp"
+#include "kode/kernels/dual.hpp"
 #include "kode/kernels/error_norm.hpp"
 
 namespace kode {
@@ -29,6 +32,28 @@ KOKKOS_INLINE_FUNCTION double initial_step_size(const Model& model, const double
   const double h1 =
       max_d <= 1e-15 ? math::max(1e-6, h0 * 1e-3) : math::pow(0.01 / max_d, 1.0 / error_order);
   return math::min(100.0 * h0, h1);
+}
+
+// The same from the values of y0, f0 and p when they are dual numbers
+// (forward sensitivities): the initial step is a constant of the mesh.
+template <class Model, class S, class Param, int N>
+KOKKOS_INLINE_FUNCTION double initial_step_size_of_values(const Model& model, const Param* p,
+                                                          double t0, double direction,
+                                                          const S (&y0)[N], const S (&f0)[N],
+                                                          int error_order, double rtol,
+                                                          double atol) {
+  if constexpr (std::is_same<S, double>::value && std::is_same<Param, double>::value) {
+    return initial_step_size(model, p, t0, direction, y0, f0, error_order, rtol, atol);
+  } else {
+    constexpr int P = Model::n_param > 0 ? Model::n_param : 1;
+    double pv[P], yv[N], fv[N];
+    for (int j = 0; j < Model::n_param; ++j) pv[j] = value(p[j]);
+    for (int i = 0; i < N; ++i) {
+      yv[i] = value(y0[i]);
+      fv[i] = value(f0[i]);
+    }
+    return initial_step_size(model, pv, t0, direction, yv, fv, error_order, rtol, atol);
+  }
 }
 
 }  // namespace kode

@@ -69,23 +69,9 @@ struct TrajectoryStepper {
     }
     acceptance = StepAcceptance(control.adaptive && Tableau::has_error);
     dt_abs = control.dt0;
-    if (!(dt_abs > 0.0) && t0 != t1) {
-      if constexpr (std::is_same<T, double>::value && std::is_same<Param, double>::value) {
-        dt_abs = initial_step_size(model, p, t0, direction, y, f0, Tableau::order, control.rtol,
-                                   control.atol);
-      } else {
-        // Hairer's initial step is a constant of the mesh: computed from values.
-        constexpr int P = Model::n_param > 0 ? Model::n_param : 1;
-        double pv[P], yv[N], fv[N];
-        for (int j = 0; j < Model::n_param; ++j) pv[j] = value(p[j]);
-        for (int i = 0; i < N; ++i) {
-          yv[i] = value(y[i]);
-          fv[i] = value(f0[i]);
-        }
-        dt_abs = initial_step_size(model, pv, t0, direction, yv, fv, Tableau::order, control.rtol,
-                                   control.atol);
-      }
-    }
+    if (!(dt_abs > 0.0) && t0 != t1)
+      dt_abs = initial_step_size_of_values(model, p, t0, direction, y, f0, Tableau::order,
+                                           control.rtol, control.atol);
     dt_abs = StepAcceptance::clamp_first_step(control, dt_abs);
     clip_tol = step_clip_tolerance(t0, t1);
     return true;
