@@ -12,8 +12,12 @@ cmake --install "$build" --prefix "$work/prefix" >"$work/install.log"
 
 extra=()
 if [ -n "$kokkos_root" ]; then extra+=("-DKokkos_ROOT=$kokkos_root"); fi
+# A Release configure as a user's, at -O1: the test is about the package and
+# the CLI's behaviour, and -O1 compiles the full CLI for two models in less
+# than half the time of -O3.
 cmake -S "$src" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
-  -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release "${extra[@]}" >"$work/configure.log" 2>&1 ||
+  -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
+  "${extra[@]}" >"$work/configure.log" 2>&1 ||
   { cat "$work/configure.log"; exit 1; }
 # A user's configure is clean: no CMake warning from kode's package or from
 # the Kokkos it finds (Debian's warns about CXX extensions unless told).
