@@ -19,6 +19,21 @@ constexpr int dense_degree() {
   return Tableau::dense_order > 0 ? Tableau::dense_degree : 3;
 }
 
+// The cubic Hermite interpolant of (y0, f0) and (y1, f1) over a step of dt at
+// theta (Hairer, Norsett & Wanner I, Sec. II.6, eq. (6.7)): the basis
+// h00 = 2s^3-3s^2+1, h10 = s^3-2s^2+s, h01 = -2s^3+3s^2, h11 = s^3-s^2.
+// Also the ESDIRK methods' dense output (stiff/esdirk.hpp).
+template <class Theta, class Time, class T, int N>
+KOKKOS_INLINE_FUNCTION void hermite_cubic(const Theta& theta, const Time& dt, const T (&y0)[N],
+                                          const T (&f0)[N], const T (&y1)[N], const T (&f1)[N],
+                                          T (&out)[N]) {
+  const Theta s = theta, s2 = s * s, s3 = s2 * s;
+  const Theta h00 = 2.0 * s3 - 3.0 * s2 + 1.0, h10 = s3 - 2.0 * s2 + s;
+  const Theta h01 = -2.0 * s3 + 3.0 * s2, h11 = s3 - s2;
+  for (int i = 0; i < N; ++i)
+    out[i] = h00 * y0[i] + h10 * dt * f0[i] + h01 * y1[i] + h11 * dt * f1[i];
+}
+
 // Everything the interpolant of one step needs; references to the stepper's
 // registers, nothing copied. T is the stepper's scalar (double, or a dual
 // number carrying forward sensitivities through the interpolant: the
@@ -55,13 +70,7 @@ struct StepInterpolant {
         out[i] = y0[i] + dt * acc;
       }
     } else {
-      // Hermite basis: h00 = 2s^3-3s^2+1, h10 = s^3-2s^2+s, h01 = -2s^3+3s^2,
-      // h11 = s^3-s^2.
-      const Theta s = theta, s2 = s * s, s3 = s2 * s;
-      const Theta h00 = 2.0 * s3 - 3.0 * s2 + 1.0, h10 = s3 - 2.0 * s2 + s;
-      const Theta h01 = -2.0 * s3 + 3.0 * s2, h11 = s3 - s2;
-      for (int i = 0; i < N; ++i)
-        out[i] = h00 * y0[i] + h10 * dt * f0[i] + h01 * y1[i] + h11 * dt * f1[i];
+      hermite_cubic(theta, dt, y0, f0, y1, f1, out);
     }
   }
 };

@@ -30,6 +30,7 @@
 #include <type_traits>
 
 #include "kode/kernels/compat.hpp"
+#include "kode/kernels/dense_interpolant.hpp"
 #include "kode/kernels/dual.hpp"
 #include "kode/kernels/error_norm.hpp"
 #include "kode/kernels/linear/small_lu.hpp"
@@ -179,13 +180,8 @@ struct Esdirk {
     const Sc (&y1)[N];
     const Stages<N, Sc>& s;
 
-    // Hermite basis (Hairer, Norsett & Wanner I, Sec. II.6, eq. (6.7)).
     KOKKOS_INLINE_FUNCTION void evaluate(double theta, Sc (&y)[N]) const {
-      const double s2 = theta * theta, s3 = s2 * theta;
-      const double h00 = 2.0 * s3 - 3.0 * s2 + 1.0, h10 = s3 - 2.0 * s2 + theta;
-      const double h01 = -2.0 * s3 + 3.0 * s2, h11 = s3 - s2;
-      for (int i = 0; i < N; ++i)
-        y[i] = h00 * y0[i] + h10 * dt * s.f0[i] + h01 * y1[i] + h11 * dt * s.f1[i];
+      hermite_cubic(theta, dt, y0, s.f0, y1, s.f1, y);
     }
   };
 };
