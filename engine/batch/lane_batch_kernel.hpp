@@ -1,10 +1,12 @@
 // The batch kernel on CPU execution spaces: W trajectories per thread in the
-// SIMD lanes of a pack (kernels/simd/integrate_lanes.hpp). A work item is a
+// SIMD lanes of a pack (kernels/simd/integrate_lanes.hpp for ODE methods,
+// kernels/simd/integrate_sde_lanes.hpp for SDE methods). A work item is a
 // block of 32 W consecutive trajectories, so the lanes stay busy through a
 // block and only its last few trajectories run with lanes idle. Results go
 // into the same Views, with the same bits, as SolveBatchKernel's (one
-// trajectory per thread), which GPUs, SDE methods, linearly implicit (stiff)
-// methods and models whose rhs takes `double t` keep.
+// trajectory per thread), which GPUs, linearly implicit (stiff) methods,
+// batches with events and models whose rhs (or diffusion) takes `double t`
+// keep.
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -12,7 +14,10 @@
 #include <utility>
 
 #include "kode/kernels/save_observer.hpp"
+#include "kode/kernels/sde/integrate_sde_trajectory.hpp"
 #include "kode/kernels/simd/integrate_lanes.hpp"
+#include "kode/kernels/simd/integrate_sde_lanes.hpp"
+#include "kode/kernels/simd/lane_dual.hpp"
 #include "kode/kernels/simd/lane_pack.hpp"
 #include "kode/kernels/simd/lane_save_observer.hpp"
 #include "kode/kernels/status.hpp"
@@ -21,6 +26,12 @@
 #include "kode/kernels/stiff/implicit_method.hpp"
 
 namespace kode {
+
+// SDE solvers (kernels/sde/) declare a strong order; Runge-Kutta tableaus do not.
+template <class Method, class = void>
+struct is_sde_method : std::false_type {};
+template <class Method>
+struct is_sde_method<Method, std::void_t<decltype(Method::strong_order)>> : std::true_type {};
 
 #if KODE_HAVE_LANES
 // A model can run in lanes when its rhs takes packs for t, y and p (its time
@@ -33,6 +44,22 @@ struct lane_capable<Model, W,
                         std::declval<LanePack<W>>(), std::declval<const LanePack<W>*>(),
                         std::declval<const LanePack<W>*>(), std::declval<LanePack<W>*>()))>>
     : std::true_type {};
+
+// An SDE model can run in lanes when its rhs and its diffusion take packs,
+// the diffusion also with y as LaneDual<1, W> (the directional derivative of
+// Milstein's term and the Ito-Stratonovich conversion, sde_vector_fields.hpp).
+template <class Model, int W, class = void>
+struct sde_lane_capable : std::false_type {};
+template <class Model, int W>
+struct sde_lane_capable<
+    Model, W,
+    std::void_t<decltype(std::declval<const Model&>().diffusion(
+                    std::declval<LanePack<W>>(), std::declval<const LanePack<W>*>(),
+                    std::declval<const LanePack<W>*>(), std::declval<LanePack<W>*>())),
+                decltype(std::declval<const Model&>().diffusion(
+                    std::declval<LanePack<W>>(), std::declval<const LaneDual<1, W>*>(),
+                    std::declval<const LanePack<W>*>(), std::declval<LaneDual<1, W>*>()))>>
+    : lane_capable<Model, W> {};
 #endif
 
 // Lanes per thread for this model and method on the default execution space:
@@ -55,8 +82,32 @@ constexpr int default_lanes() {
 #endif
 }
 
+// Lanes per thread for a batch solve (BatchSolver): default_lanes for ODE
+// methods; for SDE methods KODE_SIMD_LANES where the model's rhs and
+// diffusion take packs, on host spaces (kernels/simd/integrate_sde_lanes.hpp).
+template <class Model, class Method>
+constexpr int default_batch_lanes() {
+  if constexpr (!is_sde_method<Method>::value) {
+    return default_lanes<Model, Method, false>();
+  } else {
 #if KODE_HAVE_LANES
-template <class Model, class Tableau, class MemorySpace, int W, int DenseDegree>
+    using Mem = typename Kokkos::DefaultExecutionSpace::memory_space;
+    if constexpr (KODE_SIMD_LANES >= 2 && std::is_same<Mem, Kokkos::HostSpace>::value &&
+                  sde_lane_capable<Model, KODE_SIMD_LANES>::value) {
+      return KODE_SIMD_LANES;
+    } else {
+      return 1;
+    }
+#else
+    return 1;
+#endif
+  }
+}
+
+#if KODE_HAVE_LANES
+// Fields: the SDE method's vector fields (SdeVectorFields), unused for ODE
+// methods.
+template <class Model, class Tableau, class MemorySpace, int W, int DenseDegree, class Fields>
 struct SolveBatchLanesKernel {
   static constexpr int N = Model::n_state;
   static constexpr int P = Model::n_param;
@@ -74,6 +125,8 @@ struct SolveBatchLanesKernel {
   double t0, t1;
   StepSizeControl control;
   int n_traj;
+  Fields fields;          // SDE methods only
+  BrownianKey noise_key;  // SDE methods only; trajectory: first index of the batch
 
   static int n_blocks(int n) { return (n + block - 1) / block; }
 
@@ -91,6 +144,10 @@ struct SolveBatchLanesKernel {
       saves.start(lane, tr);
       return true;
     }
+    KOKKOS_INLINE_FUNCTION std::uint64_t trajectory(int lane) const {
+      return static_cast<std::uint64_t>(saves.traj[lane]);
+    }
+    KOKKOS_INLINE_FUNCTION LanePack<W> next_save_times() const { return saves.next_save_times(); }
     KOKKOS_INLINE_FUNCTION void begin(int lane, double t, const double (&y)[N]) {
       saves.begin(lane, t, y);
     }
@@ -114,7 +171,11 @@ struct SolveBatchLanesKernel {
     const int first = b * block;
     const int last = first + block < n_traj ? first + block : n_traj;
     BlockIO io{*this, first, last, {save, save_without_ts, t1 >= t0 ? 1.0 : -1.0}};
-    integrate_lanes<Tableau, W>(model, t0, t1, control, io);
+    if constexpr (is_sde_method<Tableau>::value) {
+      integrate_sde_lanes<Tableau, W>(fields, t0, t1, control, noise_key, io);
+    } else {
+      integrate_lanes<Tableau, W>(model, t0, t1, control, io);
+    }
   }
 };
 #endif

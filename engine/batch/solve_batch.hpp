@@ -34,12 +34,6 @@
 
 namespace kode {
 
-// SDE solvers (kernels/sde/) declare a strong order; Runge-Kutta tableaus do not.
-template <class Method, class = void>
-struct is_sde_method : std::false_type {};
-template <class Method>
-struct is_sde_method<Method, std::void_t<decltype(Method::strong_order)>> : std::true_type {};
-
 template <class Method>
 constexpr int method_dense_degree() {
   if constexpr (is_sde_method<Method>::value) {
@@ -143,12 +137,11 @@ struct SolveBatchKernel {
 // (lane_batch_kernel.hpp; 1 = SolveBatchKernel), by default the build's SIMD
 // width where the model and method allow it; every trajectory's results are
 // the same bits for every Lanes.
-template <class Model, class Tableau,
-          int Lanes = default_lanes<Model, Tableau, is_sde_method<Tableau>::value>()>
+template <class Model, class Tableau, int Lanes = default_batch_lanes<Model, Tableau>()>
 class BatchSolver {
   static_assert(check_model<Model>(), "kode model: see kernels/model_concept.hpp");
-  static_assert(Lanes == 1 || (KODE_HAVE_LANES && !is_sde_method<Tableau>::value),
-                "SIMD lanes: host builds and ODE methods only");
+  static_assert(Lanes == 1 || (KODE_HAVE_LANES && !is_implicit_method<Tableau>::value),
+                "SIMD lanes: host builds and explicit ODE or SDE methods only");
 
  public:
   using ExecSpace = Kokkos::DefaultExecutionSpace;
@@ -365,11 +358,13 @@ class BatchSolver {
 #if KODE_HAVE_LANES
     if constexpr (Lanes > 1) {
       if (n_traj > 1 && !events) {
-        using LaneKernel = SolveBatchLanesKernel<Model, Tableau, Mem, Lanes, D>;
+        using LaneKernel = SolveBatchLanesKernel<Model, Tableau, Mem, Lanes, D,
+                                                 typename FieldsFor<Model, Tableau>::type>;
         SaveViews<N, Mem> without_ts = k.save;
         without_ts.ys = {};
-        const LaneKernel lk{k.model,  k.params, k.y0, k.save, without_ts, k.y_final,
-                            k.status, k.counts, k.t0, k.t1,   k.control,  n_traj};
+        const LaneKernel lk{k.model,   k.params, k.y0,     k.save,     without_ts,
+                            k.y_final, k.status, k.counts, k.t0,       k.t1,
+                            k.control, n_traj,   k.fields, k.noise_key};
         Kokkos::parallel_for(kernel_label_,
                              Kokkos::RangePolicy<ExecSpace>(0, LaneKernel::n_blocks(n_traj)), lk);
         return;

@@ -25,8 +25,8 @@ struct GeometricBrownianMotion {
   KOKKOS_INLINE_FUNCTION void rhs(Time /*t*/, const T* y, const P* p, T* dy) const {
     dy[0] = p[0] * y[0];
   }
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void diffusion(double /*t*/, const T* y, const P* p, T* g) const {
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void diffusion(Time /*t*/, const T* y, const P* p, T* g) const {
     g[0] = p[1] * y[0];
   }
 };

@@ -29,8 +29,8 @@ struct LangevinSpringMassDamper {
     dy[1] = -(p[1] * y[1] + p[2] * y[0]) / p[0];
   }
   // G is 2 x 1: the noise drives the velocity only.
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void diffusion(double /*t*/, const T* /*y*/, const P* p, T* g) const {
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void diffusion(Time /*t*/, const T* /*y*/, const P* p, T* g) const {
     g[0] = 0.0;
     g[1] = p[3] / p[0];
   }

@@ -29,8 +29,8 @@ struct StochasticLotkaVolterra {
     dy[0] = p[0] * y[0] - p[1] * y[0] * y[1];
     dy[1] = p[3] * y[0] * y[1] - p[2] * y[1];
   }
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void diffusion(double /*t*/, const T* y, const P* p, T* g) const {
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void diffusion(Time /*t*/, const T* y, const P* p, T* g) const {
     g[0] = p[4] * y[0];
     g[1] = p[5] * y[1];
   }

@@ -23,6 +23,7 @@
 #include "kode/kernels/dual.hpp"
 #include "kode/kernels/sde/brownian_tree.hpp"
 #include "kode/kernels/sde/noise.hpp"
+#include "kode/kernels/simd/lane_pack.hpp"
 
 namespace kode {
 
@@ -44,6 +45,33 @@ struct SharkCoefficients {
   static constexpr double e1 = -0.6, e2 = 0.6;
 };
 
+// y1 += (G(t + h) - G(t)) v, the time-dependent G's term of the additive
+// SRK step, skipped when G did not change over the step (the common case of
+// a constant G). In SIMD lanes (one trajectory per lane) the skip is per
+// lane: the term goes only into the lanes whose G changed, so each lane gets
+// the one-trajectory step's bits.
+template <NoiseKind K, int G, int M, int N, class T, class DW>
+KOKKOS_INLINE_FUNCTION void add_time_varying_diffusion(const T (&g_delta)[G], const DW (&v)[M],
+                                                       T (&y1)[N]) {
+  bool varies = false;
+  for (int k = 0; k < G; ++k) varies = varies || !dual_detail::is_zero(g_delta[k]);
+  if (varies) add_noise_product<K>(g_delta, v, 1.0, y1);
+}
+#if KODE_HAVE_LANES
+template <NoiseKind K, int G, int M, int N, int W>
+KOKKOS_INLINE_FUNCTION void add_time_varying_diffusion(const LanePack<W> (&g_delta)[G],
+                                                       const LanePack<W> (&v)[M],
+                                                       LanePack<W> (&y1)[N]) {
+  LaneMask<W> varies = g_delta[0] != 0.0;
+  for (int k = 1; k < G; ++k) varies |= g_delta[k] != 0.0;
+  if (!lane_any<W>(varies)) return;
+  LanePack<W> with[N];
+  for (int i = 0; i < N; ++i) with[i] = y1[i];
+  add_noise_product<K>(g_delta, v, 1.0, with);
+  for (int i = 0; i < N; ++i) y1[i] = lane_select(varies, with[i], y1[i]);
+}
+#endif
+
 template <class Coefficients>
 struct AdditiveSrk {
   using C = Coefficients;
@@ -56,13 +84,12 @@ struct AdditiveSrk {
   static constexpr int error_order = 2;
   static constexpr bool supports(NoiseKind k) { return k == NoiseKind::additive; }
 
-  template <class F, class T, class P, int N, int M>
-  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const P* p, double t, double h,
-                                          const T (&y)[N], const BrownianIncrement (&inc)[M],
-                                          T (&y1)[N], T (&err)[N]) {
+  template <class F, class Time, class T, class P, int N, int M, class Increment>
+  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const P* p, Time t, Time h, const T (&y)[N],
+                                          const Increment (&inc)[M], T (&y1)[N], T (&err)[N]) {
     static_assert(F::noise == NoiseKind::additive, "SRA1/ShARK need additive noise");
     T g0[F::G], g1[F::G], f1[N], f2[N], z[N];
-    double dw[M], hh[M];
+    NoiseValue<Increment> dw[M], hh[M];
     for (int j = 0; j < M; ++j) {
       dw[j] = inc[j].dw;
       hh[j] = inc[j].h;
@@ -86,16 +113,10 @@ struct AdditiveSrk {
     // Time-dependent G: + (G(t + h) - G(t)) (W/2 - H).
     sde.diffusion(t + h, y, p, g1);
     T g_delta[F::G];
-    double v[M];
-    bool varies = false;
-    for (int k = 0; k < F::G; ++k) {
-      g_delta[k] = g1[k] - g0[k];
-      varies = varies || !dual_detail::is_zero(g_delta[k]);
-    }
-    if (varies) {
-      for (int j = 0; j < M; ++j) v[j] = 0.5 * dw[j] - hh[j];
-      add_noise_product<F::noise>(g_delta, v, 1.0, y1);
-    }
+    NoiseValue<Increment> v[M];
+    for (int k = 0; k < F::G; ++k) g_delta[k] = g1[k] - g0[k];
+    for (int j = 0; j < M; ++j) v[j] = 0.5 * dw[j] - hh[j];
+    add_time_varying_diffusion<F::noise>(g_delta, v, y1);
   }
 };
 

@@ -29,30 +29,43 @@
 
 #include <cstdint>
 
+#include "kode/kernels/box_muller.hpp"
 #include "kode/kernels/compat.hpp"
 #include "kode/kernels/counter_rng.hpp"
 
 namespace kode {
 
-// W(t) and its time integral I(t) = int_{t0}^t W(r) dr along one path.
-struct BrownianState {
-  double w = 0.0;
-  double integral = 0.0;
+// W(t) and its time integral I(t) = int_{t0}^t W(r) dr along one path. V is
+// double, or a LanePack<W> of W paths (simd/brownian_lanes.hpp).
+template <class V>
+struct BasicBrownianState {
+  V w = 0.0;
+  V integral = 0.0;
 };
+using BrownianState = BasicBrownianState<double>;
 
 // Increment W_{s,t} and space-time Levy area H_{s,t} of one step.
-struct BrownianIncrement {
-  double dw = 0.0;
-  double h = 0.0;
+template <class V>
+struct BasicBrownianIncrement {
+  V dw = 0.0;
+  V h = 0.0;
 };
+using BrownianIncrement = BasicBrownianIncrement<double>;
+// The number type of an increment's entries (what the solvers multiply the
+// diffusion by).
+template <class Increment>
+using NoiseValue = decltype(Increment::dw);
 
 // (W, H) of [s, t] from the path's states at s and t:
 //   int_s^t W_{s,r} dr = I(t) - I(s) - (t - s) W(s),  H = that / (t - s) - W_{s,t} / 2.
-KOKKOS_INLINE_FUNCTION BrownianIncrement levy_increment(const BrownianState& at_s, double s,
-                                                        const BrownianState& at_t, double t) {
-  const double dt = t - s, dw = at_t.w - at_s.w;
-  const double area = at_t.integral - at_s.integral - dt * at_s.w;
-  return BrownianIncrement{dw, area / dt - 0.5 * dw};
+template <class V>
+KOKKOS_INLINE_FUNCTION BasicBrownianIncrement<V> levy_increment(const BasicBrownianState<V>& at_s,
+                                                                const V& s,
+                                                                const BasicBrownianState<V>& at_t,
+                                                                const V& t) {
+  const V dt = t - s, dw = at_t.w - at_s.w;
+  const V area = at_t.integral - at_s.integral - dt * at_s.w;
+  return BasicBrownianIncrement<V>{dw, area / dt - 0.5 * dw};
 }
 
 // Conditional law of the left part [a, a + l] of an interval [a, a + h]
@@ -141,40 +154,65 @@ class VirtualBrownianTree {
   }
   // The half of n that holds t: split_interval at l = h/2, written out (no
   // divisions, sqrt(h) carried from level to level: this is the cost of an
-  // SDE step).
-  KOKKOS_INLINE_FUNCTION BrownianTreeNode child(const BrownianTreeNode& n, double t) const {
-    const double half = 0.5 * n.h;
-    const NormalPair z = draw(n.number, kMidpoint);
+  // SDE step). z: the node's midpoint normals, draw(n.number, kMidpoint).
+  KOKKOS_INLINE_FUNCTION static BrownianTreeNode child(const BrownianTreeNode& n, double t,
+                                                       NormalPair z) {
     const double left_w = 0.5 * n.w + 1.5 * n.hh + 0.25 * n.sqrt_h * z.z1;
     const double left_h = 0.25 * n.hh + n.sqrt_h * (kSqrt1over48 * z.z2 - 0.125 * z.z1);
+    BrownianTreeNode c = child_interval(n, t);
+    c.sqrt_h = n.sqrt_h * kSqrtHalf;
+    if (!goes_right(n, t)) {
+      c.w = left_w;
+      c.hh = left_h;
+    } else {
+      c.wa = n.wa + left_w;
+      c.ia = n.ia + c.h * (n.wa + left_h + 0.5 * left_w);
+      c.w = n.w - left_w;
+      c.hh = 2.0 * n.hh - left_h - 0.5 * (left_w - c.w);
+    }
+    return c;
+  }
+  KOKKOS_INLINE_FUNCTION BrownianTreeNode child(const BrownianTreeNode& n, double t) const {
+    return child(n, t, draw(n.number, kMidpoint));
+  }
+  // The interval, number and depth of the half of n that holds t (its values
+  // still n's): which half does not depend on the path, so a descent's nodes,
+  // and the draws they need, are known before any value is computed.
+  KOKKOS_INLINE_FUNCTION static BrownianTreeNode child_interval(const BrownianTreeNode& n,
+                                                                double t) {
+    const double half = 0.5 * n.h;
     BrownianTreeNode c = n;
     c.h = half;
-    c.sqrt_h = n.sqrt_h * kSqrtHalf;
     c.depth = n.depth + 1;
     if (!goes_right(n, t)) {
       c.b = n.a + half;
-      c.w = left_w;
-      c.hh = left_h;
       c.number = 2 * n.number;
     } else {
       c.a = n.a + half;
-      c.wa = n.wa + left_w;
-      c.ia = n.ia + half * (n.wa + left_h + 0.5 * left_w);
-      c.w = n.w - left_w;
-      c.hh = 2.0 * n.hh - left_h - 0.5 * (left_w - c.w);
       c.number = 2 * n.number + 1;
     }
     return c;
   }
+  // What a draw is for, so the root, midpoint and leaf normals of the same
+  // node number are independent.
+  static constexpr std::uint64_t kRoot = 1, kMidpoint = 2, kLeaf = 3;
+  // The key of this path's draws (one per (seed, trajectory, dimension)),
+  // for simd/brownian_lanes.hpp, which draws W paths' normals at once.
+  KOKKOS_INLINE_FUNCTION std::uint64_t key() const { return key_; }
   // W and I at the end of node n.
   KOKKOS_INLINE_FUNCTION static BrownianState end_state(const BrownianTreeNode& n) {
     return BrownianState{n.wa + n.w, n.ia + n.h * (n.wa + n.hh + 0.5 * n.w)};
   }
-  // W(t) and I(t) for t inside the leaf n: the leaf split at t.
-  KOKKOS_INLINE_FUNCTION BrownianState leaf_state(const BrownianTreeNode& n, double t) const {
+  // W(t) and I(t) for t inside the leaf n: the leaf split at t (z: the
+  // leaf's normals, draw(n.number, kLeaf)).
+  KOKKOS_INLINE_FUNCTION static BrownianState leaf_state(const BrownianTreeNode& n, double t,
+                                                         NormalPair z) {
     const double l = t - n.a;
-    const BrownianIncrement part = split_interval(n.h, l, n.w, n.hh, draw(n.number, kLeaf));
+    const BrownianIncrement part = split_interval(n.h, l, n.w, n.hh, z);
     return BrownianState{n.wa + part.dw, n.ia + l * (n.wa + part.h + 0.5 * part.dw)};
+  }
+  KOKKOS_INLINE_FUNCTION BrownianState leaf_state(const BrownianTreeNode& n, double t) const {
+    return leaf_state(n, t, draw(n.number, kLeaf));
   }
 
   // W(t).
@@ -191,9 +229,6 @@ class VirtualBrownianTree {
   }
 
  private:
-  // What a draw is for, so the root, midpoint and leaf normals of the same
-  // node number are independent.
-  static constexpr std::uint64_t kRoot = 1, kMidpoint = 2, kLeaf = 3;
   static constexpr double kSqrtHalf = 0.70710678118654752440;
   static constexpr double kSqrt1over48 = 0.14433756729740644113;
 
@@ -205,6 +240,10 @@ class VirtualBrownianTree {
         .a;
   }
 
+  // Box-Muller with box_muller.hpp's polynomial log and sincos rather than
+  // libm's: simd/brownian_lanes.hpp draws W paths' normals in one pack with
+  // the same polynomials, and a trajectory's path must not depend on whether
+  // it ran in a lane.
   KOKKOS_INLINE_FUNCTION NormalPair draw(std::uint64_t node, std::uint64_t purpose) const {
     return standard_normal_pair(philox_draw(key_, node, purpose));
   }

@@ -22,12 +22,11 @@ struct EulerHeun {
   static constexpr int error_order = 1;  // unused: no error estimate
   static constexpr bool supports(NoiseKind) { return true; }
 
-  template <class F, class T, class P, int N, int M>
-  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const P* p, double t, double h,
-                                          const T (&y)[N], const BrownianIncrement (&inc)[M],
-                                          T (&y1)[N], T (&/*err*/)[N]) {
+  template <class F, class Time, class T, class P, int N, int M, class Increment>
+  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const P* p, Time t, Time h, const T (&y)[N],
+                                          const Increment (&inc)[M], T (&y1)[N], T (&/*err*/)[N]) {
     T f[N], g[F::G], y_pred[N];
-    double dw[M];
+    NoiseValue<Increment> dw[M];
     sde.drift(t, y, p, f);
     sde.diffusion(t, y, p, g);
     for (int j = 0; j < M; ++j) dw[j] = inc[j].dw;

@@ -19,24 +19,13 @@
 #include "kode/kernels/integrate_trajectory.hpp"
 #include "kode/kernels/sde/brownian_tree.hpp"
 #include "kode/kernels/sde/brownian_walker.hpp"
+#include "kode/kernels/sde/sde_step_record.hpp"
 #include "kode/kernels/status.hpp"
 #include "kode/kernels/step_acceptance.hpp"
 #include "kode/kernels/step_counts.hpp"
 #include "kode/kernels/step_size_controller.hpp"
 
 namespace kode {
-
-// What SaveObserver::step needs of an SDE step: its ends (the linear
-// evaluate() is never used, because steps stop at save times).
-template <int N, class T = double>
-struct SdeStepRecord {
-  double t0, dt;
-  const T (&y0)[N];
-  const T (&y1)[N];
-  KOKKOS_INLINE_FUNCTION void evaluate(double theta, T (&y)[N]) const {
-    for (int i = 0; i < N; ++i) y[i] = y0[i] + theta * (y1[i] - y0[i]);
-  }
-};
 
 // The Brownian paths of one trajectory (one tree per noise dimension).
 struct BrownianKey {

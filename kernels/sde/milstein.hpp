@@ -24,13 +24,12 @@ struct Milstein {
   static constexpr int error_order = 1;  // unused: no error estimate
   static constexpr bool supports(NoiseKind k) { return k != NoiseKind::general; }
 
-  template <class F, class T, class P, int N, int M>
-  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const P* p, double t, double h,
-                                          const T (&y)[N], const BrownianIncrement (&inc)[M],
-                                          T (&y1)[N], T (&/*err*/)[N]) {
+  template <class F, class Time, class T, class P, int N, int M, class Increment>
+  KOKKOS_INLINE_FUNCTION static void step(const F& sde, const P* p, Time t, Time h, const T (&y)[N],
+                                          const Increment (&inc)[M], T (&y1)[N], T (&/*err*/)[N]) {
     static_assert(F::noise != NoiseKind::general, "Milstein needs diagonal/scalar/additive noise");
     T f[N], g[F::G];
-    double dw[M];
+    NoiseValue<Increment> dw[M];
     sde.drift(t, y, p, f);
     sde.diffusion(t, y, p, g);
     for (int j = 0; j < M; ++j) dw[j] = inc[j].dw;
@@ -41,7 +40,7 @@ struct Milstein {
       for (int i = 0; i < N; ++i) u[i] = g[i];
       sde.diffusion_derivative_along(t, y, p, u, dgg);
       for (int i = 0; i < N; ++i) {
-        const double w = F::noise == NoiseKind::diagonal ? dw[i] : dw[0];
+        const auto w = F::noise == NoiseKind::diagonal ? dw[i] : dw[0];
         y1[i] += 0.5 * dgg[i] * (w * w - h);
       }
     }

@@ -37,10 +37,11 @@ constexpr int diffusion_size() {
              : Model::n_state * Model::n_noise;
 }
 
-// out = G dw for a diffusion array g of the model's NoiseKind.
-// (T: the scalar type of g and out, double or a dual number.)
-template <NoiseKind K, int N, int M, class G, class T>
-KOKKOS_INLINE_FUNCTION void add_noise_product(const G& g, const double (&dw)[M], double scale,
+// out += scale G dw for a diffusion array g of the model's NoiseKind.
+// (T: the scalar type of g and out, double or a dual number; DW: that of the
+// increments, double, or a LanePack in SIMD lanes, where T is one too.)
+template <NoiseKind K, int N, int M, class G, class DW, class T>
+KOKKOS_INLINE_FUNCTION void add_noise_product(const G& g, const DW (&dw)[M], double scale,
                                               T (&out)[N]) {
   for (int i = 0; i < N; ++i) {
     T s = 0.0;

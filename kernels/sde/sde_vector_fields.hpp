@@ -20,6 +20,8 @@
 
 #include "kode/kernels/dual.hpp"
 #include "kode/kernels/sde/noise.hpp"
+#include "kode/kernels/simd/lane_dual.hpp"
+#include "kode/kernels/simd/lane_pack.hpp"
 
 namespace kode {
 
@@ -28,16 +30,35 @@ namespace sde_detail {
 template <class T>
 struct DirectionDual {
   using type = NestedDual<T>;
+  KOKKOS_INLINE_FUNCTION static type seed(const T& v, const T& u) { return type(v, u); }
+  KOKKOS_INLINE_FUNCTION static T derivative(const type& x) { return x.d; }
 };
 template <>
 struct DirectionDual<double> {
   using type = Dual;
+  KOKKOS_INLINE_FUNCTION static type seed(double v, double u) { return type(v, u); }
+  KOKKOS_INLINE_FUNCTION static double derivative(const type& x) { return x.d; }
 };
+#if KODE_HAVE_LANES
+// W trajectories in SIMD lanes: LaneDual<1, W> is Dual's arithmetic lane by
+// lane (simd/lane_dual.hpp), so each lane gets the one-trajectory bits.
+template <int W>
+struct DirectionDual<LanePack<W>> {
+  using type = LaneDual<1, W>;
+  KOKKOS_INLINE_FUNCTION static type seed(const LanePack<W>& v, const LanePack<W>& u) {
+    type x(v);
+    x.d[0] = u;
+    return x;
+  }
+  KOKKOS_INLINE_FUNCTION static LanePack<W> derivative(const type& x) { return x.d[0]; }
+};
+#endif
 }  // namespace sde_detail
 
 template <class Model>
 struct SdeVectorFields {
   static constexpr int N = Model::n_state;
+  static constexpr int P = Model::n_param;
   static constexpr int M = Model::n_noise;
   static constexpr int G = diffusion_size<Model>();
   static constexpr NoiseKind noise = Model::noise;
@@ -48,27 +69,27 @@ struct SdeVectorFields {
   // Stratonovich).
   double drift_conversion = 0.0;
 
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void diffusion(double t, const T (&y)[N], const P* p, T (&g)[G]) const {
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void diffusion(Time t, const T (&y)[N], const P* p, T (&g)[G]) const {
     model.diffusion(t, y, p, g);
   }
 
   // (dG/dy) u for diagonal or scalar noise: the derivative of the diffusion
   // array along the direction u (for diagonal noise, entry i is
   // g_i'(y_i) u_i, since g_i depends on y_i only).
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void diffusion_derivative_along(double t, const T (&y)[N], const P* p,
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void diffusion_derivative_along(Time t, const T (&y)[N], const P* p,
                                                          const T (&u)[N], T (&out)[G]) const {
-    using D = typename sde_detail::DirectionDual<T>::type;
-    D yd[N], gd[G];
-    for (int i = 0; i < N; ++i) yd[i] = D(y[i], u[i]);
+    using Direction = sde_detail::DirectionDual<T>;
+    typename Direction::type yd[N], gd[G];
+    for (int i = 0; i < N; ++i) yd[i] = Direction::seed(y[i], u[i]);
     model.diffusion(t, yd, p, gd);
-    for (int i = 0; i < G; ++i) out[i] = gd[i].d;
+    for (int i = 0; i < G; ++i) out[i] = Direction::derivative(gd[i]);
   }
 
   // c = 1/2 sum_j (dG_{.j}/dy) G_{.j} at (t, y), given g = G(t, y).
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void ito_correction(double t, const T (&y)[N], const P* p, const T (&g)[G],
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void ito_correction(Time t, const T (&y)[N], const P* p, const T (&g)[G],
                                              T (&c)[N]) const {
     if constexpr (noise == NoiseKind::additive) {
       for (int i = 0; i < N; ++i) c[i] = 0.0;
@@ -89,8 +110,8 @@ struct SdeVectorFields {
   }
 
   // The drift in the solver's calculus.
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void drift(double t, const T (&y)[N], const P* p, T (&f)[N]) const {
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void drift(Time t, const T (&y)[N], const P* p, T (&f)[N]) const {
     model.rhs(t, y, p, f);
     if constexpr (noise != NoiseKind::additive) {
       if (drift_conversion != 0.0) {

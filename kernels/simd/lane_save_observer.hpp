@@ -13,6 +13,7 @@
 #if KODE_HAVE_LANES
 #include "kode/kernels/dense_interpolant.hpp"
 #include "kode/kernels/save_observer.hpp"
+#include "kode/kernels/sde/sde_step_record.hpp"
 #include "kode/kernels/simd/lane_save_cursor.hpp"
 
 namespace kode {
@@ -50,11 +51,7 @@ struct LaneSaveObserver {
 
   template <class Mask, class Interpolant>
   KOKKOS_INLINE_FUNCTION void step(const Mask& stepped, const Interpolant& s) {
-    if (v.ys.extent(0) > 0) {
-      cursor.visit_rounds(stepped, s, [&](int l, int j, const Pack* from) {
-        for (int i = 0; i < N; ++i) v.ys(traj[l], j, i) = from[i][l];
-      });
-    }
+    save_at_ts(stepped, s);
     if (v.step_ts.extent(0) > 0 || v.dense_ts.extent(0) > 0) {
       for (int l = 0; l < W; ++l) {
         if (!stepped[l]) continue;
@@ -75,7 +72,38 @@ struct LaneSaveObserver {
     }
   }
 
+  // An SDE step of the lanes in `stepped` (simd/integrate_sde_lanes.hpp):
+  // save times as for ODE steps, per-step records lane by lane.
+  template <class Mask>
+  KOKKOS_INLINE_FUNCTION void step(const Mask& stepped, const SdeStepRecord<N, Pack, Pack>& s) {
+    save_at_ts(stepped, s);
+    if (v.step_ts.extent(0) > 0 || v.dense_ts.extent(0) > 0) {
+      for (int l = 0; l < W; ++l) {
+        if (!stepped[l]) continue;
+        double y0[N], y1[N];
+        for (int i = 0; i < N; ++i) {
+          y0[i] = s.y0[i][l];
+          y1[i] = s.y1[i][l];
+        }
+        Scalar o = scalar(l, v_without_ts);
+        o.step(SdeStepRecord<N>{s.t0[l], s.dt[l], y0, y1});
+        keep(l, o);
+      }
+    }
+  }
+
+  // Each lane's next save time not yet stored (+inf when none is left): an
+  // SDE step ends there.
+  KOKKOS_INLINE_FUNCTION Pack next_save_times() const { return cursor.next_ts; }
+
  private:
+  template <class Mask, class Interpolant>
+  KOKKOS_INLINE_FUNCTION void save_at_ts(const Mask& stepped, const Interpolant& s) {
+    if (v.ys.extent(0) == 0) return;
+    cursor.visit_rounds(stepped, s, [&](int l, int j, const Pack* from) {
+      for (int i = 0; i < N; ++i) v.ys(traj[l], j, i) = from[i][l];
+    });
+  }
   KOKKOS_INLINE_FUNCTION Scalar scalar(int lane, const SaveViews<N, MemorySpace>& views) const {
     return Scalar{views, traj[lane], direction, cursor.index(lane), n_step[lane], n_dense[lane]};
   }
