@@ -46,7 +46,10 @@ KOKKOS_INLINE_FUNCTION double initial_step_size_of_values(const Model& model, co
     return initial_step_size(model, p, t0, direction, y0, f0, error_order, rtol, atol);
   } else {
     constexpr int P = Model::n_param > 0 ? Model::n_param : 1;
-    double pv[P], yv[N], fv[N];
+    // pv zeroed: a model without parameters still passes the one-entry array
+    // on (GCC -Wmaybe-uninitialized at -O1, forward sensitivities of the
+    // neural ODE).
+    double pv[P] = {}, yv[N], fv[N];
     for (int j = 0; j < Model::n_param; ++j) pv[j] = value(p[j]);
     for (int i = 0; i < N; ++i) {
       yv[i] = value(y0[i]);

@@ -53,12 +53,16 @@ struct NeuralOde {
   KOKKOS_INLINE_FUNCTION int n_weights() const { return mlp.n_weights(); }
   void set_weights(const double* weights) { mlp.weights = weights; }
 
+  // The time is a template (Time = T's time: double, or LanePack<W> for W
+  // trajectories per CPU thread in SIMD lanes, kernels/simd/), so the batch
+  // solver runs the network on W trajectories at once: one load of each
+  // weight serves W multiply-adds (lane_batch_kernel.hpp, lane_capable).
   // Through a buffer of the network's largest output: the network's size is
   // a run-time value, and GCC 12 otherwise reports its four-row loop writing
   // past a one-state dy (-Warray-bounds) where it inlines this into the
   // adjoint's reverse step.
-  template <class T, class P>
-  KOKKOS_INLINE_FUNCTION void rhs(double t, const T* y, const P* /*p*/, T* dy) const {
+  template <class Time, class T, class P>
+  KOKKOS_INLINE_FUNCTION void rhs(Time t, const T* y, const P* /*p*/, T* dy) const {
     T out[Mlp::max_in_out];
     mlp.evaluate(t, y, out);
     for (int i = 0; i < N; ++i) dy[i] = out[i];

@@ -50,6 +50,7 @@
 #include "kode/kernels/compat.hpp"
 #include "kode/kernels/counter_rng.hpp"
 #include "kode/kernels/dual.hpp"
+#include "kode/kernels/simd/lane_math.hpp"
 
 namespace kode {
 
@@ -151,6 +152,41 @@ KOKKOS_INLINE_FUNCTION T elu(const T& x) {
   if (x > 0.0) return x;
   return expm1_of_nonpositive(x);
 }
+
+#if KODE_HAVE_LANES
+// The activations on W trajectories at once (LanePack<W>, or LaneDual<K, W>
+// for forward sensitivities in lanes), for evaluate<T> on packs: each lane
+// gets exactly the scalar activation's bits for its trajectory. The
+// exponentials, logs and tanh are C-library calls (lane_math.hpp: a vector
+// version would round differently), so these go lane by lane through the
+// scalar functions above, branches included; relu has none and is one
+// select. The linear layers, where the multiply-adds are, stay in pack
+// arithmetic.
+#define KODE_MLP_LANEWISE(f)                                         \
+  template <int W>                                                   \
+  KOKKOS_INLINE_FUNCTION LanePack<W> f(const LanePack<W>& x) {       \
+    return lane_map(x, [](double v) { return f(v); });               \
+  }                                                                  \
+  template <int K, int W>                                            \
+  KOKKOS_INLINE_FUNCTION LaneDual<K, W> f(const LaneDual<K, W>& x) { \
+    return lane_map(x, [](const DualN<K>& v) { return f(v); });      \
+  }
+KODE_MLP_LANEWISE(tanh)
+KODE_MLP_LANEWISE(softplus)
+KODE_MLP_LANEWISE(silu)
+KODE_MLP_LANEWISE(elu)
+#undef KODE_MLP_LANEWISE
+
+// relu(x) = x > 0 ? x : +0.0, as the scalar branch (a NaN lane gives +0.0 too).
+template <int W>
+KOKKOS_INLINE_FUNCTION LanePack<W> relu(const LanePack<W>& x) {
+  return lane_select(x > 0.0, x, LanePack<W>(0.0));
+}
+template <int K, int W>
+KOKKOS_INLINE_FUNCTION LaneDual<K, W> relu(const LaneDual<K, W>& x) {
+  return lane_map(x, [](const DualN<K>& v) { return relu(v); });
+}
+#endif  // KODE_HAVE_LANES
 
 // Applies a hidden activation to z[0 .. n) in place; the switch is outside
 // the loop, so the loop body has no branch on the kind.
@@ -306,9 +342,15 @@ struct BasicMlp {
   // out[0 .. out_size) = f(t, y), y[0 .. in_size). T is double or a dual
   // number (DualN<K>: y seeded with tangents gives the Jacobian-vector
   // products); the weights are double, so they are constants here (vjp gives
-  // their derivatives). out may alias y (y is copied first).
-  template <class T>
-  KOKKOS_INLINE_FUNCTION void evaluate(double t, const T* y, T* out) const {
+  // their derivatives). out may alias y (y is copied first). On CPU builds T
+  // may also be a LanePack<W> (or LaneDual<K, W>), W trajectories at once:
+  // each weight is then one double broadcast to the W lanes, every lane
+  // computing the scalar code's operations in its order (the same bits).
+  // Time is T's time type: double, or a pack of W times, or a dual number
+  // (df/dt for the stiff methods, kernels/stiff/rhs_jacobian.hpp); T(t) must
+  // convert it.
+  template <class Time, class T>
+  KOKKOS_INLINE_FUNCTION void evaluate(const Time& t, const T* y, T* out) const {
     T x[MaxInOut + 1];
     for (int j = 0; j < in_size; ++j) x[j] = y[j];
     if (time_input) x[in_size] = T(t);

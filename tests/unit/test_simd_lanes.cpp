@@ -16,6 +16,7 @@
 #include "kode/engine/batch/solve_batch.hpp"
 #include "kode/engine/solvers/method_lists.hpp"
 #include "kode/kernels/models/damped_oscillator.hpp"
+#include "kode/kernels/models/hybrid.hpp"
 #include "kode/kernels/models/lorenz.hpp"
 #include "kode/kernels/models/neural_ode.hpp"
 
@@ -114,11 +115,16 @@ TEST_CASE("lanes handle empty and tiny batches, and trajectories that end after 
 TEST_CASE("the default lane count", "[simd][lanes]") {
   using Mem = Kokkos::DefaultExecutionSpace::memory_space;
   constexpr bool host = std::is_same<Mem, Kokkos::HostSpace>::value;
-  // ODE methods of models with a templated time run in lanes on host spaces;
-  // SDE methods and rhs(double t, ...) models (the neural field) do not.
+  // ODE methods of models with a templated time (the neural field too) run in
+  // lanes on host spaces; rhs(double t, ...) models (a hybrid model's network
+  // correction) do not, nor do SDE sensitivities (default_lanes with Sde; SDE
+  // batch solves: test_sde_lanes.cpp).
   STATIC_REQUIRE(kode::BatchSolver<DampedOscillator, kode::Tsit5>::lanes ==
                  (host ? KODE_SIMD_LANES : 1));
-  STATIC_REQUIRE(kode::BatchSolver<kode::models::NeuralOde<2>, kode::Tsit5>::lanes == 1);
+  STATIC_REQUIRE(kode::BatchSolver<kode::models::NeuralOde<2>, kode::Tsit5>::lanes ==
+                 (host ? KODE_SIMD_LANES : 1));
+  STATIC_REQUIRE(kode::BatchSolver<kode::models::Hybrid<DampedOscillator>, kode::Tsit5>::lanes ==
+                 1);
   STATIC_REQUIRE(kode::default_lanes<DampedOscillator, kode::Tsit5, true>() == 1);
 }
 #endif
