@@ -10,6 +10,7 @@
 // this): caching changes the cost, never the path.
 #pragma once
 
+#include "kode/kernels/sde/brownian_node_cache.hpp"
 #include "kode/kernels/sde/brownian_tree.hpp"
 
 namespace kode {
@@ -20,24 +21,24 @@ class BrownianWalker {
   BrownianWalker() = default;
   KOKKOS_INLINE_FUNCTION explicit BrownianWalker(const VirtualBrownianTree& tree)
       : tree_(tree), n_valid_(1) {
-    path_[0] = tree_.root();
+    path_.store(tree_.root());
   }
 
   KOKKOS_INLINE_FUNCTION BrownianState state(double t) {
     if (!(t > tree_.t0())) return BrownianState{};
-    if (!(t < tree_.t1())) return VirtualBrownianTree::end_state(path_[0]);
+    if (!(t < tree_.t1())) return VirtualBrownianTree::end_state(path_.load(0));
     // The deepest cached node holding t (the root holds every t here).
     int l = n_valid_ - 1;
-    while (l > 0 && !(path_[l].a <= t && t < path_[l].b)) --l;
+    while (l > 0 && !(path_.a[l] <= t && t < path_.b[l])) --l;
     // t at a node's left end, above the root: the tree's descent stopped at
     // the right child starting there, whose W(a), I(a) every node below it
     // with the same left end inherits unchanged.
-    if (l > 0 && t == path_[l].a) return BrownianState{path_[l].wa, path_[l].ia};
-    BrownianTreeNode n = path_[l];
+    if (l > 0 && t == path_.a[l]) return BrownianState{path_.wa[l], path_.ia[l]};
+    BrownianTreeNode n = path_.load(l);
     while (tree_.descends(n)) {
       n = tree_.child(n, t);
       if (n.depth < K) {
-        path_[n.depth] = n;
+        path_.store(n);
         n_valid_ = n.depth + 1;
       }
       if (VirtualBrownianTree::is_right_child(n) && t == n.a) return BrownianState{n.wa, n.ia};
@@ -47,7 +48,7 @@ class BrownianWalker {
 
  private:
   VirtualBrownianTree tree_;
-  BrownianTreeNode path_[K];
+  BrownianNodeCache<K> path_;  // the last descent's nodes, node d at depth d
   int n_valid_ = 0;
 };
 

@@ -28,6 +28,7 @@
 
 #include "kode/kernels/box_muller.hpp"
 #include "kode/kernels/counter_rng.hpp"
+#include "kode/kernels/sde/brownian_node_cache.hpp"
 #include "kode/kernels/sde/brownian_tree.hpp"
 
 namespace kode {
@@ -41,7 +42,7 @@ class BrownianLanes {
   // Lane `lane` follows `tree` from now on (its next trajectory's path).
   KOKKOS_INLINE_FUNCTION void start(int lane, const VirtualBrownianTree& tree) {
     tree_[lane] = tree;
-    store(lane, tree.root());
+    path_[lane].store(tree.root());
     n_valid_[lane] = 1;
   }
 
@@ -57,10 +58,10 @@ class BrownianLanes {
       if (!active[l]) continue;
       const double tl = t[l];
       const VirtualBrownianTree& tree = tree_[l];
-      const NodeCache& path = path_[l];
+      const BrownianNodeCache<K>& path = path_[l];
       if (!(tl > tree.t0())) continue;  // W = I = 0
       if (!(tl < tree.t1())) {
-        const BrownianState end = VirtualBrownianTree::end_state(load(l, 0));
+        const BrownianState end = VirtualBrownianTree::end_state(path.load(0));
         w[l] = end.w;
         integral[l] = end.integral;
         continue;
@@ -77,7 +78,7 @@ class BrownianLanes {
       start_level[l] = level;
       first[l] = n_draws;
       const std::uint64_t key = tree.key();
-      BrownianTreeNode g = load(l, level);
+      BrownianTreeNode g = path.load(level);
       while (true) {
         const bool leaf = !tree.descends(g);
         add_draw(n_draws++, key, g.number,
@@ -102,12 +103,12 @@ class BrownianLanes {
     for (int l = 0; l < W; ++l) {
       if (!descends[l]) continue;
       const double tl = t[l];
-      BrownianTreeNode n = load(l, start_level[l]);
+      BrownianTreeNode n = path_[l].load(start_level[l]);
       const int children = ends_at_leaf[l] ? count[l] - 1 : count[l];
       for (int d = 0; d < children; ++d) {
         n = VirtualBrownianTree::child(n, tl, normal(first[l] + d));
         if (n.depth < K) {
-          store(l, n);
+          path_[l].store(n);
           n_valid_[l] = n.depth + 1;
         }
       }
@@ -134,46 +135,8 @@ class BrownianLanes {
   }
   KOKKOS_INLINE_FUNCTION NormalPair normal(int i) const { return normals_[i / W][i % W]; }
 
-  // The cached nodes of a lane's last descent, node d at depth d, field by
-  // field: a node built in registers is stored with scalar moves, where
-  // copying BrownianTreeNode whole made GCC reload the just-written number
-  // and depth as one 16-byte vector, a store-forwarding stall that took a
-  // quarter of a query (perf, AVX2).
-  struct NodeCache {
-    double a[K], b[K], h[K], wa[K], ia[K], w[K], hh[K], sqrt_h[K];
-    std::uint64_t number[K];
-  };
-  KOKKOS_INLINE_FUNCTION BrownianTreeNode load(int lane, int d) const {
-    const NodeCache& c = path_[lane];
-    BrownianTreeNode n;
-    n.a = c.a[d];
-    n.b = c.b[d];
-    n.h = c.h[d];
-    n.wa = c.wa[d];
-    n.ia = c.ia[d];
-    n.w = c.w[d];
-    n.hh = c.hh[d];
-    n.sqrt_h = c.sqrt_h[d];
-    n.number = c.number[d];
-    n.depth = d;
-    return n;
-  }
-  KOKKOS_INLINE_FUNCTION void store(int lane, const BrownianTreeNode& n) {
-    NodeCache& c = path_[lane];
-    const int d = n.depth;
-    c.a[d] = n.a;
-    c.b[d] = n.b;
-    c.h[d] = n.h;
-    c.wa[d] = n.wa;
-    c.ia[d] = n.ia;
-    c.w[d] = n.w;
-    c.hh[d] = n.hh;
-    c.sqrt_h[d] = n.sqrt_h;
-    c.number[d] = n.number;
-  }
-
   VirtualBrownianTree tree_[W];
-  NodeCache path_[W];
+  BrownianNodeCache<K> path_[W];  // each lane's last descent (BrownianWalker's cache)
   int n_valid_[W] = {};
   // The draw list of the current query (scratch, kept here rather than on
   // the stack of every query).
