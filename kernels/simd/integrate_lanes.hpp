@@ -36,6 +36,7 @@
 #include "kode/kernels/explicit_rk_step.hpp"
 #include "kode/kernels/integrate_trajectory.hpp"
 #include "kode/kernels/simd/lane_dual.hpp"
+#include "kode/kernels/simd/lane_ending.hpp"
 #include "kode/kernels/status.hpp"
 #include "kode/kernels/step_acceptance.hpp"
 #include "kode/kernels/step_counts.hpp"
@@ -173,19 +174,13 @@ KOKKOS_INLINE_FUNCTION void integrate_lanes(const Model& model, double t0, doubl
     const Mask too_many = steps >= static_cast<long long>(control.max_steps);
     const Mask ended = live & (nonfinite | reached_t1 | too_small | too_many);
     if (!lane_any<W>(ended)) continue;
-    for (int l = 0; l < W; ++l) {
-      if (!ended[l]) continue;
-      const Status end = nonfinite[l]    ? Status::nonfinite
-                         : reached_t1[l] ? Status::success
-                         : too_small[l]  ? Status::dt_min_reached
-                                         : Status::max_steps_reached;
-      const StepCounts c{static_cast<int>(steps[l]), static_cast<int>(accepted[l]),
-                         static_cast<int>(rejected[l])};
-      Scalar yl[N];
-      for (int i = 0; i < N; ++i) yl[i] = lane_get(y[i], l);
-      io.finish(l, yl, end, c);
-      if (!fill(l)) live[l] = 0;
-    }
+    for_each_ended_lane<W>(ended, nonfinite, reached_t1, too_small, steps, accepted, rejected,
+                           [&](int l, Status end, const StepCounts& c) {
+                             Scalar yl[N];
+                             for (int i = 0; i < N; ++i) yl[i] = lane_get(y[i], l);
+                             io.finish(l, yl, end, c);
+                             if (!fill(l)) live[l] = 0;
+                           });
   }
 }
 
