@@ -1,5 +1,6 @@
 // Shared by the SIMD-lane tests (tests/unit/test_simd_lanes.cpp,
-// test_adjoint_lanes.cpp, test_forward_lanes.cpp): batches whose trajectories end at different
+// test_sde_lanes.cpp, test_neural_lanes.cpp, test_adjoint_lanes.cpp,
+// test_forward_lanes.cpp): batches whose trajectories end at different
 // steps and for different reasons, the solve settings they run with, and a bit-for-bit comparison
 // of result arrays.
 #pragma once
@@ -10,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "kode/engine/batch/batch_result.hpp"
 #include "kode/engine/batch/solve_spec.hpp"
 
 namespace kode_test {
@@ -31,6 +33,29 @@ inline void require_same_bits(const std::vector<double>& x, const std::vector<do
   INFO("first difference at index " << i << ": " << (i < x.size() ? x[i] : 0.0) << " vs "
                                     << (i < y.size() ? y[i] : 0.0));
   REQUIRE(i == x.size());
+}
+
+// Two batch results field by field, bit for bit (NaN payloads included),
+// naming the first trajectory or array that differs.
+inline void require_same_results(const kode::BatchResult& a, const kode::BatchResult& b) {
+  REQUIRE(a.n_traj == b.n_traj);
+  for (int t = 0; t < a.n_traj; ++t) {
+    INFO("trajectory " << t << ": status " << int(a.status[t]) << " vs " << int(b.status[t])
+                       << ", steps " << a.num_steps[t] << " vs " << b.num_steps[t] << ", accepted "
+                       << a.num_accepted[t] << " vs " << b.num_accepted[t]);
+    REQUIRE(a.status[t] == b.status[t]);
+    REQUIRE(a.num_steps[t] == b.num_steps[t]);
+    REQUIRE(a.num_accepted[t] == b.num_accepted[t]);
+  }
+  require_same_bits(a.ys, b.ys, "ys");
+  require_same_bits(a.y_final, b.y_final, "y_final");
+  require_same_bits(a.step_ts, b.step_ts, "step_ts");
+  require_same_bits(a.step_ys, b.step_ys, "step_ys");
+  require_same_bits(a.dense_ts, b.dense_ts, "dense_ts");
+  require_same_bits(a.dense_ys, b.dense_ys, "dense_ys");
+  REQUIRE(a.num_rejected == b.num_rejected);
+  REQUIRE(a.n_steps_saved == b.n_steps_saved);
+  REQUIRE(a.n_dense_steps == b.n_dense_steps);
 }
 
 // An oscillator batch whose trajectories differ in stiffness and so in step

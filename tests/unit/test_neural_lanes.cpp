@@ -157,23 +157,6 @@ struct NeuralModel {
   }
 };
 
-// Field by field, bit for bit (NaN payloads included).
-void require_same_bits(const kode::BatchResult& a, const kode::BatchResult& b) {
-  REQUIRE(a.n_traj == b.n_traj);
-  REQUIRE(a.status == b.status);
-  REQUIRE(a.num_steps == b.num_steps);
-  REQUIRE(a.num_accepted == b.num_accepted);
-  REQUIRE(a.num_rejected == b.num_rejected);
-  REQUIRE(a.n_steps_saved == b.n_steps_saved);
-  REQUIRE(a.n_dense_steps == b.n_dense_steps);
-  kode_test::require_same_bits(a.ys, b.ys, "ys");
-  kode_test::require_same_bits(a.y_final, b.y_final, "y_final");
-  kode_test::require_same_bits(a.step_ts, b.step_ts, "step_ts");
-  kode_test::require_same_bits(a.step_ys, b.step_ys, "step_ys");
-  kode_test::require_same_bits(a.dense_ts, b.dense_ts, "dense_ts");
-  kode_test::require_same_bits(a.dense_ys, b.dense_ys, "dense_ys");
-}
-
 template <class Model, class Method, int W>
 void compare_solves(const Model& model, const kode::SolveSpec& s, const std::vector<double>& y0,
                     int n) {
@@ -183,7 +166,7 @@ void compare_solves(const Model& model, const kode::SolveSpec& s, const std::vec
   kode::BatchSolver<Model, Method, W> lanes(model);
   STATIC_REQUIRE(decltype(lanes)::lanes == W);
   lanes.solve(s, no_params, y0, n, packed);
-  require_same_bits(one, packed);
+  kode_test::require_same_results(one, packed);
 }
 
 // Starts spread over [-3, 3]^N, so step counts differ from lane to lane

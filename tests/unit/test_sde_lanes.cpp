@@ -99,25 +99,6 @@ void batch(int n, std::vector<double>& p, std::vector<double>& y0) {
   }
 }
 
-void require_same_bits(const kode::BatchResult& a, const kode::BatchResult& b) {
-  const auto same = kode_test::require_same_bits;
-  REQUIRE(a.n_traj == b.n_traj);
-  for (int t = 0; t < a.n_traj; ++t) {
-    INFO("trajectory " << t << ": status " << int(a.status[t]) << " vs " << int(b.status[t])
-                       << ", steps " << a.num_steps[t] << " vs " << b.num_steps[t] << ", accepted "
-                       << a.num_accepted[t] << " vs " << b.num_accepted[t]);
-    REQUIRE(a.status[t] == b.status[t]);
-    REQUIRE(a.num_steps[t] == b.num_steps[t]);
-    REQUIRE(a.num_accepted[t] == b.num_accepted[t]);
-    REQUIRE(a.num_rejected[t] == b.num_rejected[t]);
-  }
-  same(a.ys, b.ys, "ys");
-  same(a.y_final, b.y_final, "y_final");
-  same(a.step_ts, b.step_ts, "step_ts");
-  same(a.step_ys, b.step_ys, "step_ys");
-  REQUIRE(a.n_steps_saved == b.n_steps_saved);
-}
-
 template <class Model, class Method, int W>
 void compare(const kode::SolveSpec& s, int n) {
   std::vector<double> p, y0;
@@ -127,7 +108,7 @@ void compare(const kode::SolveSpec& s, int n) {
   kode::BatchSolver<Model, Method, W> lanes;
   STATIC_REQUIRE(decltype(lanes)::lanes == W);
   lanes.solve(s, p, y0, n, packed);
-  require_same_bits(one, packed);
+  kode_test::require_same_results(one, packed);
 }
 
 // Steps of 2^-6 (fixed) or from 0.05 (adaptive), save times that fall inside

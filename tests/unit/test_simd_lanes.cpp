@@ -26,29 +26,6 @@ namespace {
 using kode::models::DampedOscillator;
 using kode::models::Lorenz;
 
-// Field by field, bit for bit (NaN payloads included), naming what differs.
-void require_same_bits(const kode::BatchResult& a, const kode::BatchResult& b) {
-  const auto same = kode_test::require_same_bits;
-  REQUIRE(a.n_traj == b.n_traj);
-  for (int t = 0; t < a.n_traj; ++t) {
-    INFO("trajectory " << t << ": status " << int(a.status[t]) << " vs " << int(b.status[t])
-                       << ", steps " << a.num_steps[t] << " vs " << b.num_steps[t] << ", accepted "
-                       << a.num_accepted[t] << " vs " << b.num_accepted[t]);
-    REQUIRE(a.status[t] == b.status[t]);
-    REQUIRE(a.num_steps[t] == b.num_steps[t]);
-    REQUIRE(a.num_accepted[t] == b.num_accepted[t]);
-  }
-  same(a.ys, b.ys, "ys");
-  same(a.y_final, b.y_final, "y_final");
-  same(a.step_ts, b.step_ts, "step_ts");
-  same(a.step_ys, b.step_ys, "step_ys");
-  same(a.dense_ts, b.dense_ts, "dense_ts");
-  same(a.dense_ys, b.dense_ys, "dense_ys");
-  REQUIRE(a.num_rejected == b.num_rejected);
-  REQUIRE(a.n_steps_saved == b.n_steps_saved);
-  REQUIRE(a.n_dense_steps == b.n_dense_steps);
-}
-
 template <class Model, class Method, int W>
 void compare(const kode::SolveSpec& s, const std::vector<double>& p, const std::vector<double>& y0,
              int n) {
@@ -57,7 +34,7 @@ void compare(const kode::SolveSpec& s, const std::vector<double>& p, const std::
   kode::BatchSolver<Model, Method, W> lanes;
   STATIC_REQUIRE(decltype(lanes)::lanes == W);
   lanes.solve(s, p, y0, n, packed);
-  require_same_bits(one, packed);
+  kode_test::require_same_results(one, packed);
 }
 
 }  // namespace
