@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kode/engine/batch/batch_result.hpp"
+#include "kode/engine/batch/solve_batch.hpp"
 #include "kode/engine/batch/solve_spec.hpp"
 
 namespace kode_test {
@@ -56,6 +57,19 @@ inline void require_same_results(const kode::BatchResult& a, const kode::BatchRe
   REQUIRE(a.num_rejected == b.num_rejected);
   REQUIRE(a.n_steps_saved == b.n_steps_saved);
   REQUIRE(a.n_dense_steps == b.n_dense_steps);
+}
+
+// Solves the batch with one trajectory per thread and with W per thread in
+// SIMD lanes, and requires the same bits.
+template <class Model, class Method, int W>
+void require_lanes_match(const Model& model, const kode::SolveSpec& s, const std::vector<double>& p,
+                         const std::vector<double>& y0, int n) {
+  kode::BatchResult one, packed;
+  kode::BatchSolver<Model, Method, 1>(model).solve(s, p, y0, n, one);
+  kode::BatchSolver<Model, Method, W> lanes(model);
+  STATIC_REQUIRE(decltype(lanes)::lanes == W);
+  lanes.solve(s, p, y0, n, packed);
+  require_same_results(one, packed);
 }
 
 // An oscillator batch whose trajectories differ in stiffness and so in step

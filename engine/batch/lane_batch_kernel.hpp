@@ -82,26 +82,18 @@ constexpr int default_lanes() {
 #endif
 }
 
-// Lanes per thread for a batch solve (BatchSolver): default_lanes for ODE
-// methods; for SDE methods KODE_SIMD_LANES where the model's rhs and
-// diffusion take packs, on host spaces (kernels/simd/integrate_sde_lanes.hpp).
+// Lanes per thread for a batch solve (BatchSolver): default_lanes's count,
+// for SDE methods only where the model's diffusion takes packs too
+// (kernels/simd/integrate_sde_lanes.hpp).
 template <class Model, class Method>
 constexpr int default_batch_lanes() {
-  if constexpr (!is_sde_method<Method>::value) {
-    return default_lanes<Model, Method, false>();
-  } else {
+  constexpr int lanes = default_lanes<Model, Method, false>();
 #if KODE_HAVE_LANES
-    using Mem = typename Kokkos::DefaultExecutionSpace::memory_space;
-    if constexpr (KODE_SIMD_LANES >= 2 && std::is_same<Mem, Kokkos::HostSpace>::value &&
-                  sde_lane_capable<Model, KODE_SIMD_LANES>::value) {
-      return KODE_SIMD_LANES;
-    } else {
-      return 1;
-    }
-#else
-    return 1;
-#endif
+  if constexpr (lanes > 1 && is_sde_method<Method>::value) {
+    return sde_lane_capable<Model, lanes>::value ? lanes : 1;
   }
+#endif
+  return lanes;
 }
 
 #if KODE_HAVE_LANES

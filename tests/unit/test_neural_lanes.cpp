@@ -160,13 +160,7 @@ struct NeuralModel {
 template <class Model, class Method, int W>
 void compare_solves(const Model& model, const kode::SolveSpec& s, const std::vector<double>& y0,
                     int n) {
-  const std::vector<double> no_params;
-  kode::BatchResult one, packed;
-  kode::BatchSolver<Model, Method, 1>(model).solve(s, no_params, y0, n, one);
-  kode::BatchSolver<Model, Method, W> lanes(model);
-  STATIC_REQUIRE(decltype(lanes)::lanes == W);
-  lanes.solve(s, no_params, y0, n, packed);
-  kode_test::require_same_results(one, packed);
+  kode_test::require_lanes_match<Model, Method, W>(model, s, {}, y0, n);
 }
 
 // Starts spread over [-3, 3]^N, so step counts differ from lane to lane

@@ -103,12 +103,7 @@ template <class Model, class Method, int W>
 void compare(const kode::SolveSpec& s, int n) {
   std::vector<double> p, y0;
   batch<Model>(n, p, y0);
-  kode::BatchResult one, packed;
-  kode::BatchSolver<Model, Method, 1>().solve(s, p, y0, n, one);
-  kode::BatchSolver<Model, Method, W> lanes;
-  STATIC_REQUIRE(decltype(lanes)::lanes == W);
-  lanes.solve(s, p, y0, n, packed);
-  kode_test::require_same_results(one, packed);
+  kode_test::require_lanes_match<Model, Method, W>(Model{}, s, p, y0, n);
 }
 
 // Steps of 2^-6 (fixed) or from 0.05 (adaptive), save times that fall inside

@@ -29,12 +29,7 @@ using kode::models::Lorenz;
 template <class Model, class Method, int W>
 void compare(const kode::SolveSpec& s, const std::vector<double>& p, const std::vector<double>& y0,
              int n) {
-  kode::BatchResult one, packed;
-  kode::BatchSolver<Model, Method, 1>().solve(s, p, y0, n, one);
-  kode::BatchSolver<Model, Method, W> lanes;
-  STATIC_REQUIRE(decltype(lanes)::lanes == W);
-  lanes.solve(s, p, y0, n, packed);
-  kode_test::require_same_results(one, packed);
+  kode_test::require_lanes_match<Model, Method, W>(Model{}, s, p, y0, n);
 }
 
 }  // namespace
